@@ -1,0 +1,163 @@
+"""build_app(settings): the ASGI front door and the server's lifespan.
+
+A raw ASGI callable (no framework) because every microsecond per request
+counts: it reads the body, builds a :class:`~squall.gateway.http.Request`,
+answers squall's own ``/_squall/*`` endpoints directly and hands everything
+else to the :class:`~squall.gateway.dispatch.Dispatcher`.
+
+Lifespan: start the engine, then every service's background loops and the
+outbox relay; on shutdown stop the loops first (no new work), then close the
+engine (which finishes queued commits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+
+from squall import __version__
+from squall.config import Settings
+from squall.dispatch.relay import OutboxRelay
+from squall.engine import open_engine
+from squall.gateway.dispatch import Dispatcher
+from squall.gateway.http import Request, Response
+from squall.services.base import Runtime
+from squall.services.registry import get_service, service_names
+
+log = logging.getLogger("squall")
+
+Scope = dict[str, Any]
+
+
+class SquallApp:
+    """The ASGI application. One per server process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runtime: Runtime | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # ---- lifespan ---------------------------------------------------------
+    async def startup(self) -> None:
+        engine = open_engine(self.settings.backend, self.settings.data_dir)
+        await engine.start()
+        self.runtime = Runtime(settings=self.settings, engine=engine, stopping=asyncio.Event())
+        self.relay = OutboxRelay(engine, self.runtime.stopping)
+        self.runtime.state["relay"] = self.relay
+        self.dispatcher = Dispatcher(self.runtime)
+        for name in service_names():
+            service = get_service(name)
+            if service is None:
+                continue
+            for loop_fn in service.background:
+                self._spawn(loop_fn(self.runtime), f"{name}.{loop_fn.__name__}")
+        self._spawn(self.relay.run(), "outbox-relay")
+
+    def _spawn(self, coro, name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        task.add_done_callback(self._task_done)
+        self._tasks.append(task)
+
+    @staticmethod
+    def _task_done(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s died", task.get_name(), exc_info=task.exception())
+
+    async def shutdown(self) -> None:
+        if self.runtime is None:
+            return
+        self.runtime.stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.runtime.engine.close()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "version": __version__,
+            "backend": self.runtime.engine.name if self.runtime else "starting",
+            "services": service_names(),
+            "region": self.settings.region,
+            "account": self.settings.account_id,
+            "strict_auth": self.settings.strict_auth,
+        }
+
+    # ---- ASGI -------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive, send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # noqa: BLE001 - report and refuse to start
+                    log.error("startup failed: %s", exc)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive, send) -> None:
+        body = b""
+        more = True
+        chunks: list[bytes] = []
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        if "?" in path:
+            path = path.split("?", 1)[0]
+        client = scope.get("client")
+        request = Request(
+            method=scope["method"],
+            path=path,
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+            scheme=scope.get("scheme", "http"),
+            client=client[0] if client else "127.0.0.1",
+        )
+        if path.startswith("/_squall/"):
+            response = self._internal(request)
+        elif self.dispatcher is None:
+            response = Response(503, {"content-type": "application/json"}, b'{"message":"starting"}')
+        else:
+            response = await self.dispatcher.handle(request)
+        out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        out_headers.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+    def _internal(self, request: Request) -> Response:
+        if request.path == "/_squall/health":
+            return Response(200, {"content-type": "application/json"}, orjson.dumps(self.health()))
+        return Response(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+
+
+def build_app(settings: Settings) -> SquallApp:
+    return SquallApp(settings)

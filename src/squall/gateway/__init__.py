@@ -1,0 +1,1 @@
+"""The front door: HTTP request/response types, routing, SigV4, dispatch."""

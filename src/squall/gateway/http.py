@@ -1,0 +1,53 @@
+"""Plain request/response values passed between the ASGI app and the wire layer.
+
+They are deliberately tiny (no framework objects): the ASGI app builds a
+:class:`Request` once per HTTP request and writes a :class:`Response` back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qsl, unquote
+
+
+@dataclass(slots=False)
+class Request:
+    method: str
+    path: str  # raw path as sent (percent-encoded), without the query string
+    query_string: str  # raw query string, without "?"
+    headers: dict[str, str]  # lower-cased names; repeated headers joined with ","
+    body: bytes = b""
+    scheme: str = "http"
+    client: str = "127.0.0.1"
+
+    @cached_property
+    def query(self) -> dict[str, list[str]]:
+        """Decoded query parameters, each with every value it was given."""
+        out: dict[str, list[str]] = {}
+        for k, v in parse_qsl(self.query_string, keep_blank_values=True):
+            out.setdefault(k, []).append(v)
+        return out
+
+    @cached_property
+    def decoded_path(self) -> str:
+        return unquote(self.path)
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "localhost")
+
+    @cached_property
+    def form(self) -> dict[str, str]:
+        """The body as an ``application/x-www-form-urlencoded`` form (query protocol)."""
+        out: dict[str, str] = {}
+        for k, v in parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True):
+            out[k] = v
+        return out
+
+
+@dataclass(slots=True)
+class Response:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""

@@ -1,0 +1,1 @@
+"""AWS services: a folder each, one function per AWS operation."""

@@ -1,0 +1,79 @@
+"""What a service is, and what an operation receives.
+
+A service package exposes ``SERVICE`` (a :class:`Service`). Operations are
+plain ``async def`` functions named after the AWS operation in snake_case
+(``SendMessage`` → ``send_message``) taking ``ctx`` and the operation's input
+members as keyword arguments exactly as botocore's model names them, and
+returning the output members as a dict. The wire layer does parsing,
+validation of types and serialization.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from squall.engine.api import Engine
+    from squall.gateway.http import Request
+
+Operation = Callable[..., Awaitable[dict[str, Any] | None]]
+BackgroundTask = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    """What a running server gives services: settings, the engine, shared state."""
+
+    settings: Any  # squall.config.Settings
+    engine: "Engine"
+    state: dict[str, Any] = field(default_factory=dict)  # per-service caches, keyed by service name
+    stopping: Any = None  # asyncio.Event set when the server shuts down
+
+
+@dataclass
+class RequestContext:
+    request: "Request"
+    runtime: Runtime
+    service: str
+    operation: str
+    account_id: str
+    region: str
+    request_id: str
+    access_key: str | None = None
+    protocol: str = ""
+
+    @property
+    def engine(self) -> "Engine":
+        return self.runtime.engine
+
+
+@dataclass
+class Service:
+    name: str  # SigV4 signing name / endpoint prefix, e.g. "sqs"
+    model: str  # botocore model name, e.g. "sqs"
+    operations: Mapping[str, Operation]  # AWS operation name -> implementation
+    background: list[BackgroundTask] = field(default_factory=list)
+    # protocol-specific serialized-name overrides (see squall.protocol), e.g. SQS's legacy query names
+    name_overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake_case(name: str) -> str:
+    """``SendMessageBatch`` → ``send_message_batch``; ``ListDeadLetterSourceQueues`` likewise."""
+    return _CAMEL.sub("_", name).lower()
+
+
+def operations_from(module: ModuleType, names: list[str]) -> dict[str, Operation]:
+    """Map each AWS operation name to the function named after it in ``module``."""
+    ops: dict[str, Operation] = {}
+    for name in names:
+        fn = getattr(module, snake_case(name), None)
+        if fn is not None:
+            ops[name] = fn
+    return ops

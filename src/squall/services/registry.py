@@ -1,0 +1,25 @@
+"""The services squall serves, imported lazily by name."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from squall.services.base import Service
+
+# signing name -> module holding SERVICE
+SERVICES: dict[str, str] = {
+    "sqs": "squall.services.sqs.service",
+}
+
+
+@cache
+def get_service(name: str) -> Service | None:
+    module = SERVICES.get(name)
+    if module is None:
+        return None
+    return importlib.import_module(module).SERVICE
+
+
+def service_names() -> list[str]:
+    return sorted(SERVICES)
