@@ -48,10 +48,12 @@ class Dispatcher:
             route = router.resolve(request)
             service = get_service(route.service)
             if service is None:
-                handler = get_handler(*_FALLBACK)
+                try:
+                    handler = get_handler(route.model, route.protocol)
+                except Exception:  # noqa: BLE001 - no usable model: answer in the fallback shape
+                    handler = get_handler(*_FALLBACK)
                 raise NotImplementedOperation(
                     f"The service {route.service!r} is not implemented by squall yet.",
-                    code="NotImplemented",
                 )
             handler = get_handler(service.model, route.protocol, service.name_overrides or None)
             identity = auth.verify(request, self.settings, self.keys)

@@ -1,0 +1,672 @@
+"""AWS Signature Version 4 verification (header-signed and presigned requests).
+
+Canonicalization follows ``botocore.auth`` exactly:
+
+* canonical URI: S3 signs the path as sent; every other service signs
+  ``quote(remove_dot_segments(path), safe="/~")`` of the path as sent, i.e.
+  already-encoded characters are encoded a second time;
+* canonical query: every ``k=v`` pair URI-encoded (``-_.~`` unreserved), sorted
+  by key then value; presigned requests leave out ``X-Amz-Signature``. If that
+  does not match, the literal pairs as sent are tried as well (what botocore
+  itself signs for a URL that already carries a query string);
+* canonical headers: the ``SignedHeaders`` in order, values trimmed with runs of
+  spaces collapsed;
+* payload hash: ``x-amz-content-sha256`` taken literally when present
+  (``UNSIGNED-PAYLOAD``, ``STREAMING-…``), ``UNSIGNED-PAYLOAD`` for S3
+  presigned URLs, else sha256 of the body.
+
+Modes: by default a request signed with a *known* key (``KeyStore``) must verify;
+unknown keys and unsigned requests are accepted as ``settings.account_id``.
+``settings.strict_auth`` rejects unknown keys and unsigned requests.
+
+The signing key is cached per (secret, date, region, service); a verified
+request's :class:`AuthResult` carries what ``aws-chunked`` chunk-signature
+verification needs (``signing_key``, ``signature`` (the seed), ``scope``,
+``amz_date``, ``content_sha256``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hmac
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from hashlib import sha256
+from urllib.parse import quote, unquote_to_bytes
+
+from squall.errors import ServiceError
+
+__all__ = [
+    "ALGORITHM",
+    "MAX_SKEW",
+    "AuthResult",
+    "KeyStore",
+    "canonical_request",
+    "signing_key",
+    "verify",
+]
+
+log = logging.getLogger("squall.auth")
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW = 15 * 60  # seconds
+MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
+EMPTY_SHA256 = sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_S3_SERVICES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
+_SAFE_RE = re.compile(r"[A-Za-z0-9_.~\-]*\Z")
+_HEX64_RE = re.compile(r"[0-9a-f]{64}\Z")
+
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+S3_SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your key and signing method."
+)
+
+
+@dataclass(slots=True)
+class AuthResult:
+    access_key: str | None
+    account_id: str
+    region: str
+    service: str | None  # signing name from the credential scope
+    # --- set when the signature was verified (known key); used by aws-chunked decoding
+    verified: bool = False
+    signing_key: bytes | None = None
+    signature: str | None = None  # the request's (seed) signature
+    scope: str | None = None  # "20240101/us-east-1/s3/aws4_request"
+    amz_date: str | None = None  # "20240101T000000Z"
+    content_sha256: str | None = None  # x-amz-content-sha256 as sent (or None)
+    presigned: bool = False
+
+
+class KeyStore:
+    """Access key id → (secret, account). Seeded from ``settings.known_keys``."""
+
+    def __init__(self, settings) -> None:
+        self._keys: dict[str, tuple[str, str]] = dict(getattr(settings, "known_keys", None) or {})
+        self._lock = threading.Lock()
+
+    def lookup(self, access_key: str) -> tuple[str, str] | None:
+        return self._keys.get(access_key)
+
+    def add(self, key: str, secret: str, account: str) -> None:
+        with self._lock:
+            self._keys = {**self._keys, key: (secret, account)}
+
+    def remove(self, key: str) -> None:
+        with self._lock:
+            if key in self._keys:
+                keys = dict(self._keys)
+                del keys[key]
+                self._keys = keys
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@lru_cache(maxsize=512)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """SigV4 signing key (cached: it only changes daily per secret/region/service)."""
+    k = hmac.digest(("AWS4" + secret).encode(), date.encode(), "sha256")
+    k = hmac.digest(k, region.encode(), "sha256")
+    k = hmac.digest(k, service.encode(), "sha256")
+    return hmac.digest(k, b"aws4_request", "sha256")
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error(code: str, message: str, status: int, **extra: object) -> ServiceError:
+    return ServiceError(message, code=code, status=status, **extra)
+
+
+def _mismatch(
+    s3: bool, access_key: str | None = None, sts: str = "", creq: str = "", sig: str = ""
+) -> ServiceError:
+    if s3:
+        return _error(
+            "SignatureDoesNotMatch",
+            S3_SIGNATURE_MISMATCH,
+            403,
+            AWSAccessKeyId=access_key or "",
+            StringToSign=sts,
+            SignatureProvided=sig,
+            CanonicalRequest=creq,
+        )
+    return _error("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+
+
+def _incomplete(s3: bool, message: str) -> ServiceError:
+    if s3:
+        return _error("AuthorizationHeaderMalformed", message, 400)
+    return _error("IncompleteSignature", message, 400)
+
+
+def _unknown_key(s3: bool, access_key: str) -> ServiceError:
+    if s3:
+        return _error(
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+            403,
+            AWSAccessKeyId=access_key,
+        )
+    return _error("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+
+
+def _missing(s3: bool) -> ServiceError:
+    if s3:
+        return _error("AccessDenied", "Access Denied", 403)
+    return _error("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+
+
+# --------------------------------------------------------------------------- time
+
+
+def _fmt(ts: float) -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ts))
+
+
+def _parse_amz_date(value: str) -> float | None:
+    """Epoch seconds of ``YYYYMMDDTHHMMSSZ``; None when malformed."""
+    if len(value) != 16 or value[8] != "T" or value[15] != "Z":
+        return None
+    try:
+        return calendar.timegm(
+            (
+                int(value[0:4]),
+                int(value[4:6]),
+                int(value[6:8]),
+                int(value[9:11]),
+                int(value[11:13]),
+                int(value[13:15]),
+                0,
+                0,
+                0,
+            )
+        )
+    except ValueError:
+        return None
+
+
+def _request_date(headers: dict[str, str]) -> str | None:
+    """The signing timestamp: ``X-Amz-Date``, else the ``Date`` header converted."""
+    amz = headers.get("x-amz-date")
+    if amz:
+        return amz.strip()
+    date = headers.get("date")
+    if date:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return parsedate_to_datetime(date).strftime("%Y%m%dT%H%M%SZ")
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------- canonicalization
+
+
+def _remove_dot_segments(path: str) -> str:
+    out: list[str] = []
+    for seg in path.split("/"):
+        if seg and seg != ".":
+            if seg == "..":
+                if out:
+                    out.pop()
+            else:
+                out.append(seg)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and out else ""
+    return first + "/".join(out) + last
+
+
+def canonical_uri(path: str, s3: bool) -> str:
+    if not path:
+        return "/"
+    if s3:
+        return path
+    if "//" in path or "/." in path:
+        path = _remove_dot_segments(path)
+    if _SAFE_PATH_RE.match(path):
+        return path
+    return quote(path, safe="/~")
+
+
+_SAFE_PATH_RE = re.compile(r"[A-Za-z0-9_.~/\-]*\Z")
+
+
+def _enc(s: str) -> str:
+    if _SAFE_RE.match(s):
+        return s
+    return quote(unquote_to_bytes(s), safe="-_.~")
+
+
+def canonical_query(qs: str, drop_signature: bool = False) -> str:
+    """Pairs decoded, re-encoded (RFC 3986) and sorted; ``X-Amz-Signature`` dropped if asked."""
+    if not qs:
+        return ""
+    pairs = []
+    for part in qs.split("&"):
+        if not part:
+            continue
+        k, _, v = part.partition("=")
+        if drop_signature and k == "X-Amz-Signature":
+            continue
+        pairs.append((_enc(k), _enc(v)))
+    pairs.sort()
+    return "&".join([f"{k}={v}" for k, v in pairs])
+
+
+def _literal_query(qs: str, drop_signature: bool = False) -> str:
+    """botocore's canonical form of a URL that already has a query: pairs as sent, sorted."""
+    pairs = []
+    for part in qs.split("&"):
+        k, _, v = part.partition("=")
+        if drop_signature and k == "X-Amz-Signature":
+            continue
+        pairs.append((k, v))
+    pairs.sort()
+    return "&".join([f"{k}={v}" for k, v in pairs])
+
+
+def canonical_request(
+    method: str, uri: str, query: str, headers: dict[str, str], signed_headers: str, payload_hash: str
+) -> str:
+    lines = []
+    for name in signed_headers.split(";"):
+        value = headers.get(name, "")
+        if "  " in value or value[:1] == " " or value[-1:] == " " or "\t" in value or "\n" in value:
+            value = " ".join(value.split())
+        lines.append(f"{name}:{value}\n")
+    return f"{method}\n{uri}\n{query}\n{''.join(lines)}\n{signed_headers}\n{payload_hash}"
+
+
+def string_to_sign(amz_date: str, scope: str, creq: str) -> str:
+    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode('utf-8')).hexdigest()}"
+
+
+# --------------------------------------------------------------------------- verify
+
+
+def _parse_authorization(value: str, s3: bool) -> tuple[str, str, str]:
+    """(credential, signed_headers, signature) from an ``Authorization`` header."""
+    rest = value[len(ALGORITHM) :]
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        k, sep, v = item.strip().partition("=")
+        if sep:
+            fields[k] = v.strip()
+    missing = [
+        f"Authorization header requires '{n}' parameter."
+        for n in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(n)
+    ]
+    if missing:
+        raise _incomplete(s3, " ".join(missing) + f" Authorization={value}")
+    return fields["Credential"], fields["SignedHeaders"], fields["Signature"]
+
+
+def _split_credential(credential: str, s3: bool) -> tuple[str, str, str, str]:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not parts[0]:
+        if s3:
+            raise _error(
+                "AuthorizationHeaderMalformed",
+                f'The authorization header is malformed; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request". Credential={credential}',
+                400,
+            )
+        raise _incomplete(
+            s3,
+            f"Credential should be scoped to a valid region, date, service and terminated by 'aws4_request'. Credential={credential}",
+        )
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def verify(
+    request, settings, keys: KeyStore, *, service: str | None = None, now: float | None = None
+) -> AuthResult:
+    """Authenticate ``request``; ServiceError (AWS code/message) when it must be refused.
+
+    ``service`` is the routed service (only used to pick S3-style errors for
+    requests without a credential scope); ``now`` overrides the clock (tests).
+    """
+    headers = request.headers
+    authz = headers.get("authorization")
+    if authz:
+        return _verify_header(request, settings, keys, authz, service, now)
+    qs = request.query_string
+    if qs:
+        if "X-Amz-Credential=" in qs:
+            return _verify_presigned(request, settings, keys, service, now)
+        if "AWSAccessKeyId=" in qs and "Signature=" in qs:
+            return _verify_presigned_v2(request, settings, keys, now)
+    if settings.strict_auth:
+        raise _missing(service in _S3_SERVICES)
+    return AuthResult(None, settings.account_id, settings.region, None)
+
+
+def _verify_header(request, settings, keys, authz: str, hint: str | None, now: float | None) -> AuthResult:
+    headers = request.headers
+    s3_hint = hint in _S3_SERVICES
+    if not authz.startswith(ALGORITHM + " "):
+        # SigV2 ("AWS AK:sig") and other schemes: never verified
+        algorithm = authz.split(" ", 1)[0]
+        access_key = authz[4:].partition(":")[0].strip() if authz.startswith("AWS ") else None
+        if settings.strict_auth or (access_key and keys.lookup(access_key)):
+            if s3_hint:
+                raise _error("InvalidArgument", "Unsupported Authorization Type", 400)
+            raise _error(
+                "IncompleteSignature", f"Unsupported signing algorithm {algorithm!r}; use {ALGORITHM}.", 400
+            )
+        return AuthResult(access_key, settings.account_id, settings.region, None)
+
+    credential, signed_headers, signature = _parse_authorization(authz, s3_hint)
+    access_key, date, region, svc = _split_credential(credential, s3_hint)
+    s3 = svc in _S3_SERVICES
+    found = keys.lookup(access_key)
+    if found is None:
+        if settings.strict_auth:
+            raise _unknown_key(s3, access_key)
+        return AuthResult(
+            access_key, settings.account_id, region, svc, content_sha256=headers.get("x-amz-content-sha256")
+        )
+    secret, account = found
+
+    amz_date = _request_date(headers)
+    if not amz_date:
+        raise _incomplete(
+            s3,
+            f"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={authz}",
+        )
+    ts = _parse_amz_date(amz_date)
+    if ts is None:
+        raise _incomplete(s3, f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.")
+    if amz_date[:8] != date:
+        raise _mismatch_scope_date(s3, date, amz_date)
+    current = time.time() if now is None else now
+    if abs(current - ts) > MAX_SKEW:
+        raise _skew(s3, amz_date, ts, current)
+
+    body = request.body
+    content_sha = headers.get("x-amz-content-sha256")
+    if content_sha:
+        payload_hash = content_sha
+        if _HEX64_RE.match(content_sha) and sha256(body).hexdigest() != content_sha:
+            if s3:
+                raise _error(
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                    400,
+                    ClientComputedContentSHA256=content_sha,
+                    S3ComputedContentSHA256=sha256(body).hexdigest(),
+                )
+            raise _mismatch(False)
+    else:
+        payload_hash = sha256(body).hexdigest() if body else EMPTY_SHA256
+
+    scope = f"{date}/{region}/{svc}/aws4_request"
+    key = signing_key(secret, date, region, svc)
+    uri = canonical_uri(request.path, s3)
+    query = canonical_query(request.query_string)
+    method = request.method.upper()
+    creq = canonical_request(method, uri, query, headers, signed_headers, payload_hash)
+    sts = string_to_sign(amz_date, scope, creq)
+    expected = hmac.new(key, sts.encode(), sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature) and not _alternatives_match(
+        request, s3, False, uri, query, headers, signed_headers, payload_hash, amz_date, scope, key, signature
+    ):
+        log.debug("signature mismatch for %s; canonical request:\n%s", access_key, creq)
+        raise _mismatch(s3, access_key, sts, creq, signature)
+    return AuthResult(
+        access_key, account, region, svc, True, key, signature, scope, amz_date, content_sha, False
+    )
+
+
+def _alternatives_match(
+    request, s3, presigned, uri, query, headers, signed_headers, payload_hash, amz_date, scope, key, signature
+) -> bool:
+    """Other canonical forms some clients sign (tried only after a mismatch)."""
+    qs = request.query_string
+    candidates = set()
+    if qs:
+        candidates.add((uri, _literal_query(qs, presigned)))
+    if s3 and request.path:
+        alt_uri = quote(unquote_to_bytes(request.path), safe="/~")
+        candidates.add((alt_uri, query))
+        if qs:
+            candidates.add((alt_uri, _literal_query(qs, presigned)))
+    candidates.discard((uri, query))
+    method = request.method.upper()
+    for u, q in candidates:
+        creq = canonical_request(method, u, q, headers, signed_headers, payload_hash)
+        expected = hmac.new(key, string_to_sign(amz_date, scope, creq).encode(), sha256).hexdigest()
+        if hmac.compare_digest(expected, signature):
+            return True
+    return False
+
+
+def _mismatch_scope_date(s3: bool, date: str, amz_date: str) -> ServiceError:
+    if s3:
+        return _error(
+            "AuthorizationHeaderMalformed",
+            f'The authorization header is malformed; Invalid credential date "{date}". This date is not the same as X-Amz-Date: "{amz_date[:8]}".',
+            400,
+        )
+    return _error(
+        "SignatureDoesNotMatch",
+        f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'.",
+        403,
+    )
+
+
+def _skew(s3: bool, amz_date: str, ts: float, now: float) -> ServiceError:
+    if s3:
+        return _error(
+            "RequestTimeTooSkewed",
+            "The difference between the request time and the current time is too large.",
+            403,
+            RequestTime=amz_date,
+            ServerTime=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            MaxAllowedSkewMilliseconds="900000",
+        )
+    if ts < now:
+        msg = f"Signature expired: {amz_date} is now earlier than {_fmt(now - MAX_SKEW)} ({_fmt(now)} - 15 min.)"
+    else:
+        msg = f"Signature not yet current: {amz_date} is still later than {_fmt(now + MAX_SKEW)} ({_fmt(now)} + 15 min.)"
+    return _error("InvalidSignatureException", msg, 403)
+
+
+def _verify_presigned(request, settings, keys, hint: str | None, now: float | None) -> AuthResult:
+    q = request.query
+
+    def one(name: str) -> str | None:
+        v = q.get(name)
+        return v[0] if v else None
+
+    credential = one("X-Amz-Credential") or ""
+    s3 = hint in _S3_SERVICES or credential.split("/")[3:4] in (
+        ["s3"],
+        ["s3-object-lambda"],
+        ["s3-outposts"],
+        ["s3express"],
+    )
+
+    def malformed(message: str) -> ServiceError:
+        if s3:
+            return _error("AuthorizationQueryParametersError", message, 400)
+        return _error("IncompleteSignature", message, 400)
+
+    algorithm = one("X-Amz-Algorithm")
+    if algorithm != ALGORITHM:
+        raise malformed(
+            'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'
+            if algorithm
+            else "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+        )
+    access_key, date, region, svc = _split_credential(credential, s3)
+    s3 = svc in _S3_SERVICES
+    found = keys.lookup(access_key)
+    if found is None:
+        if settings.strict_auth:
+            raise _unknown_key(s3, access_key)
+        return AuthResult(access_key, settings.account_id, region, svc, presigned=True)
+    secret, account = found
+
+    amz_date = one("X-Amz-Date")
+    signature = one("X-Amz-Signature")
+    signed_headers = one("X-Amz-SignedHeaders")
+    expires_s = one("X-Amz-Expires")
+    if not (amz_date and signature and signed_headers and expires_s):
+        raise malformed(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+        )
+    ts = _parse_amz_date(amz_date)
+    if ts is None:
+        raise malformed(
+            f"X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"; got {amz_date!r}"
+        )
+    try:
+        expires = int(expires_s)
+    except ValueError:
+        raise malformed("X-Amz-Expires should be a number") from None
+    if expires < 0:
+        raise malformed("X-Amz-Expires must be non-negative")
+    if expires > MAX_PRESIGN_EXPIRES:
+        raise malformed("X-Amz-Expires must be less than a week (in seconds) that is 604800")
+    if amz_date[:8] != date:
+        raise _mismatch_scope_date(s3, date, amz_date)
+    current = time.time() if now is None else now
+    if current > ts + expires:
+        raise _error(
+            "AccessDenied",
+            "Request has expired",
+            403,
+            **(
+                {"X-Amz-Expires": expires_s, "Expires": _iso(ts + expires), "ServerTime": _iso(current)}
+                if s3
+                else {}
+            ),
+        )
+    if ts - current > MAX_SKEW:
+        raise _error("AccessDenied", "Request is not valid yet", 403)
+
+    headers = request.headers
+    content_sha = headers.get("x-amz-content-sha256")
+    if content_sha:
+        payload_hash = content_sha
+    elif s3:
+        payload_hash = one("X-Amz-Content-Sha256") or UNSIGNED_PAYLOAD
+    else:
+        payload_hash = sha256(request.body).hexdigest()
+
+    scope = f"{date}/{region}/{svc}/aws4_request"
+    key = signing_key(secret, date, region, svc)
+    uri = canonical_uri(request.path, s3)
+    query = canonical_query(request.query_string, drop_signature=True)
+    creq = canonical_request(request.method.upper(), uri, query, headers, signed_headers, payload_hash)
+    sts = string_to_sign(amz_date, scope, creq)
+    expected = hmac.new(key, sts.encode(), sha256).hexdigest()
+    if not hmac.compare_digest(expected, signature) and not _alternatives_match(
+        request, s3, True, uri, query, headers, signed_headers, payload_hash, amz_date, scope, key, signature
+    ):
+        log.debug("presigned signature mismatch for %s; canonical request:\n%s", access_key, creq)
+        raise _mismatch(s3, access_key, sts, creq, signature)
+    return AuthResult(
+        access_key, account, region, svc, True, key, signature, scope, amz_date, content_sha, True
+    )
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+# --------------------------------------------------------------------------- S3 SigV2 presigned URLs
+# boto3's S3 ``generate_presigned_url`` still defaults to SigV2 query auth
+# (``AWSAccessKeyId``/``Signature``/``Expires``) unless ``signature_version="s3v4"``.
+
+
+def _v2_resources() -> frozenset[str]:
+    from botocore.auth import HmacV1Auth
+
+    return frozenset(HmacV1Auth.QSAOfInterest)
+
+
+_V2_RESOURCES: frozenset[str] | None = None
+
+
+def _v2_canonical_resource(path: str, qs: str) -> str:
+    global _V2_RESOURCES
+    if _V2_RESOURCES is None:
+        _V2_RESOURCES = _v2_resources()
+    from urllib.parse import unquote
+
+    sub = []
+    for part in qs.split("&"):
+        k, sep, v = part.partition("=")
+        if k in _V2_RESOURCES:
+            sub.append((k, f"{k}={unquote(v)}" if sep else k))
+    if sub:
+        sub.sort(key=lambda kv: kv[0])
+        return path + "?" + "&".join(x for _, x in sub)
+    return path
+
+
+def _verify_presigned_v2(request, settings, keys, now: float | None) -> AuthResult:
+    import base64
+
+    q = request.query
+    access_key = (q.get("AWSAccessKeyId") or [""])[0]
+    signature = (q.get("Signature") or [""])[0]
+    expires_s = (q.get("Expires") or [""])[0]
+    found = keys.lookup(access_key)
+    if found is None:
+        if settings.strict_auth:
+            raise _unknown_key(True, access_key)
+        return AuthResult(access_key or None, settings.account_id, settings.region, "s3", presigned=True)
+    secret, account = found
+    try:
+        expires = int(expires_s)
+    except ValueError:
+        raise _error(
+            "AccessDenied",
+            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
+            403,
+        ) from None
+    current = time.time() if now is None else now
+    if current > expires:
+        raise _error(
+            "AccessDenied", "Request has expired", 403, Expires=_iso(expires), ServerTime=_iso(current)
+        )
+    h = request.headers
+    amz = sorted(
+        (k, ",".join(x.strip() for x in v.split(","))) for k, v in h.items() if k.startswith("x-amz-")
+    )
+    custom = "".join(f"{k}:{v}\n" for k, v in amz)
+    head = f"{request.method.upper()}\n{h.get('content-md5', '')}\n{h.get('content-type', '')}\n{expires_s}\n{custom}"
+    paths = [request.path or "/"]
+    host = request.host.partition(":")[0]
+    i = host.find(".s3.")
+    if i < 0 and host.endswith(".localhost"):
+        i = len(host) - len(".localhost")
+    if i > 0:  # virtual-hosted bucket: the resource still starts with /bucket
+        paths.append("/" + host[:i] + (request.path or "/"))
+    for path in paths:
+        sts = head + _v2_canonical_resource(path, request.query_string)
+        expected = base64.b64encode(hmac.digest(secret.encode(), sts.encode(), "sha1")).decode()
+        if hmac.compare_digest(expected, signature):
+            return AuthResult(
+                access_key, account, settings.region, "s3", True, None, signature, None, None, None, True
+            )
+    raise _mismatch(True, access_key, sts, "", signature)
