@@ -22,6 +22,7 @@ from squall import __version__
 from squall.config import Settings
 from squall.dispatch.relay import OutboxRelay
 from squall.engine import open_engine
+from squall.gateway import router
 from squall.gateway.dispatch import Dispatcher
 from squall.gateway.http import Request, Response
 from squall.services.base import Runtime
@@ -50,6 +51,7 @@ class SquallApp:
         self.relay = OutboxRelay(engine, self.runtime.stopping)
         self.runtime.state["relay"] = self.relay
         self.dispatcher = Dispatcher(self.runtime)
+        router.warm()  # load the routing tables now, not on the first request
         for name in service_names():
             service = get_service(name)
             if service is None:

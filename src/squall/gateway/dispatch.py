@@ -50,13 +50,13 @@ class Dispatcher:
             if service is None:
                 try:
                     handler = get_handler(route.model, route.protocol)
-                except Exception:  # noqa: BLE001 - no usable model: answer in the fallback shape
+                except Exception:  # no usable model: answer in the fallback shape
                     handler = get_handler(*_FALLBACK)
                 raise NotImplementedOperation(
                     f"The service {route.service!r} is not implemented by squall yet.",
                 )
             handler = get_handler(service.model, route.protocol, service.name_overrides or None)
-            identity = auth.verify(request, self.settings, self.keys)
+            identity = auth.verify(request, self.settings, self.keys, service=route.service)
             operation = handler.operation_for(request)
             params = handler.parse(request, operation)
             fn = service.operations.get(operation.name)
@@ -79,7 +79,7 @@ class Dispatcher:
             return handler.serialize(operation, result, request_id)
         except ServiceError as err:
             return self._error(handler, err, operation, request_id)
-        except Exception:  # noqa: BLE001 - a bug in squall: log it, answer InternalFailure
+        except Exception:  # a bug in squall: log it, answer InternalFailure
             log.exception("internal error handling %s %s", request.method, request.path)
             err = InternalFailure("We encountered an internal error. Please try again.")
             return self._error(handler, err, operation, request_id)
@@ -89,7 +89,7 @@ class Dispatcher:
             handler = get_handler(*_FALLBACK)
         try:
             return handler.serialize_error(err, operation, request_id)
-        except Exception:  # noqa: BLE001 - never fail while failing
+        except Exception:  # never fail while failing
             log.exception("could not serialize error %r", err)
             return Response(
                 status=err.status,

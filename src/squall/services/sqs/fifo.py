@@ -1,0 +1,82 @@
+"""FIFO queues: deduplication ids, message group ids and sequence numbers.
+
+Deduplication (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-exactly-once-processing.html):
+a send whose deduplication id was already accepted in the last 5 minutes is
+acknowledged with the *original* MessageId and SequenceNumber and not enqueued.
+The id is the explicit ``MessageDeduplicationId`` or, with
+``ContentBasedDeduplication``, the SHA-256 of the body. With
+``DeduplicationScope=messageGroup`` ids are scoped per message group.
+
+Records live in ns ``sqs/dedup`` under ``{engine queue}/{group or ''}/{id}`` so a
+queue's dedup state is dropped with one ``delete_prefix``; expired records are
+ignored on read and swept by :mod:`.background`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import orjson
+
+from squall.engine.api import Tx
+from squall.services.sqs.errors import SqsError, invalid_value
+
+NS_DEDUP = "sqs/dedup"
+DEDUP_WINDOW = 300.0
+# alphanumeric and punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~), 1 to 128 characters
+_ID = re.compile(r"[!-~]{1,128}")
+# SequenceNumber: "large, non-consecutive", 128-bit-looking, increasing per queue.
+_SEQ_BASE = 18_000_000_000_000_000_000
+
+
+def check_id(name: str, value: str) -> None:
+    if not _ID.fullmatch(value):
+        raise invalid_value(name, value, f"{name} can only include alphanumeric and punctuation characters. "
+                            "1 to 128 in length.")
+
+
+def content_dedup_id(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def sequence_number(seq: int) -> str:
+    return str(_SEQ_BASE + seq * 65_536)
+
+
+def dedup_key(engine_queue: str, group: str | None, dedup_id: str, group_scope: bool) -> str:
+    return f"{engine_queue}/{(group or '') if group_scope else ''}/{dedup_id}"
+
+
+def seen(tx: Tx, key: str) -> tuple[str, str] | None:
+    """(MessageId, SequenceNumber) of an earlier send with this dedup key, if still within the window."""
+    raw = tx.get(NS_DEDUP, key)
+    if raw is None:
+        return None
+    doc = orjson.loads(raw)
+    if doc["x"] <= tx.now:
+        return None
+    return doc["i"], doc["n"]
+
+
+def remember(tx: Tx, key: str, message_id: str, sequence: str) -> None:
+    tx.put(NS_DEDUP, key, orjson.dumps({"i": message_id, "n": sequence, "x": tx.now + DEDUP_WINDOW}))
+
+
+def sweep(tx: Tx, limit: int = 2000) -> int:
+    """Delete expired dedup records (bounded work per call)."""
+    removed = 0
+    after: str | None = None
+    while removed < limit:
+        rows = tx.scan(NS_DEDUP, after=after, limit=500)
+        if not rows:
+            break
+        for key, raw in rows:
+            if orjson.loads(raw)["x"] <= tx.now:
+                tx.delete(NS_DEDUP, key)
+                removed += 1
+        after = rows[-1][0]
+    return removed
+
+
+__all__ = ["SqsError", "check_id", "content_dedup_id", "dedup_key", "remember", "seen", "sequence_number", "sweep"]
