@@ -40,7 +40,8 @@ class QueryHandler(ProtocolHandler):
     def __init__(self, model_name: str, name_overrides: Mapping[str, str] | None = None) -> None:
         super().__init__(model_name, name_overrides)
         self.xml = XmlCodec(self.names)
-        ns = self.model.metadata.get("xmlNamespace")
+        # "$xmlns" in the overrides names a legacy namespace the model no longer carries.
+        ns = self.names.overrides.get("$xmlns") or self.model.metadata.get("xmlNamespace")
         if not ns:
             ns = (
                 f"http://{self.model.metadata.get('endpointPrefix', model_name)}.amazonaws.com/doc/"

@@ -65,4 +65,6 @@ QUERY_NAME_OVERRIDES: dict[str, str] = {
     "MessageSystemAttributeMap$value": "Value",
     "TagMap$key": "Key",
     "TagMap$value": "Value",
+    # SQS's query answers use the queue.amazonaws.com namespace, not sqs.amazonaws.com.
+    "$xmlns": "http://queue.amazonaws.com/doc/2012-11-05/",
 }
