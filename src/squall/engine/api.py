@@ -56,6 +56,10 @@ class EngineLocked(EngineError):
     """Another squall process already owns this data directory / database."""
 
 
+class DuplicateItem(EngineError, ValueError):
+    """:meth:`Tx.enqueue` with an ``id`` the queue already holds (nothing was changed)."""
+
+
 @dataclass(slots=True)
 class QueueItem:
     """One item handed out by :meth:`Tx.lease` (or read by :meth:`Tx.peek_items`)."""
@@ -295,7 +299,13 @@ class Engine(abc.ABC):
         """Wait until ``channel`` is notified (True) or ``timeout`` passes (False).
         Queue channels are named ``"queue:" + queue``; enqueue notifies them."""
 
+    clock: Callable[[], float]  # the engine's clock; tests may assign ``lambda: t``
+
     def now(self) -> float:
+        """The engine clock (``self.clock`` when a backend sets one, else ``time.time``)."""
+        clock = getattr(self, "clock", None)
+        if clock is not None:
+            return clock()
         import time
 
         return time.time()

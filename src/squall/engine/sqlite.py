@@ -1,0 +1,249 @@
+"""The embedded backend: SQLite in WAL mode, durable commits, group commit.
+
+Why one writer thread: SQLite allows one writer at a time and a durable
+commit costs an fsync (~0.3 ms here). Committing each request on its own caps
+throughput near 3,400 commits/s; committing *many* requests' work in one
+transaction amortizes the fsync. So :meth:`SqliteEngine.transact` only
+enqueues ``(fn, future)``; the writer thread drains everything pending, runs
+each job inside its own ``SAVEPOINT`` of ONE transaction (a job that raises is
+rolled back to its savepoint alone and its future gets the exception),
+``COMMIT``\\ s once with ``synchronous=FULL``, and only then resolves the whole
+batch with a single ``loop.call_soon_threadsafe`` — followed by after-commit
+callbacks and wake-ups. An acknowledged transaction has therefore been
+fsynced: it survives ``kill -9`` and power loss.
+
+Reads go through the same thread (they are cheap next to the fsync and see
+every committed write). ``memory`` uses the same machinery on ``:memory:``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from squall.engine.api import DuplicateItem, Engine, EngineError, EngineLocked, QueueItem, Tx
+from squall.engine.schema import SQLITE_SCHEMA
+from squall.engine.sqltx import SqlTx
+from squall.engine.wakeups import Wakeups, run_callbacks
+
+T = TypeVar("T")
+log = logging.getLogger("squall.engine.sqlite")
+
+MAX_BATCH = 1000  # jobs per commit: bounds the latency of the first job in a batch
+_STOP = object()
+
+
+class SqliteTx(SqlTx):
+    """SQLite needs no locking: only the writer thread touches the connection."""
+
+    __slots__ = ()
+
+    def enqueue(self, queue: str, body: bytes, *, id: str | None = None, delay: float = 0.0,
+                group: str | None = None, enqueued_at: float | None = None) -> QueueItem:
+        # The hot path: ``lastrowid`` instead of ``RETURNING`` saves a third of an insert.
+        item_id = id or uuid.uuid4().hex
+        now = self.now
+        visible_at = now + delay if delay > 0 else now
+        enq = now if enqueued_at is None else enqueued_at
+        cur = self._c.execute(
+            "INSERT INTO items (queue, id, body, grp, enqueued_at, visible_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (queue, id) DO NOTHING",
+            (queue, item_id, body, group, enq, visible_at),
+        )
+        if cur.rowcount != 1:
+            raise DuplicateItem(f"queue {queue!r} already holds item {item_id!r}")
+        self.channels.add("queue:" + queue)
+        return QueueItem(queue, item_id, body, group, enq, visible_at, 0, None, None, cur.lastrowid)
+
+
+_Job = tuple[Callable[[Tx], Any], asyncio.Future, asyncio.AbstractEventLoop]
+
+
+class SqliteEngine(Engine):
+    def __init__(self, path: Path | None, *, name: str = "sqlite") -> None:
+        """``path`` None means an in-memory database (the ``memory`` backend)."""
+        self.name = name
+        self.path = path
+        self.clock: Callable[[], float] = time.time
+        self.wakeups = Wakeups()
+        self.batches = 0  # commits so far (for benchmarks and tests)
+        self._jobs: deque[_Job | object] = deque()
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None
+        self._closed = False
+        self._stopped: asyncio.Future | None = None
+
+    # ---- lifecycle ---------------------------------------------------------
+    async def start(self) -> None:
+        if self._thread is not None:
+            return
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._take_lock(self.path.parent / (self.path.name + ".lock"))
+        try:
+            self._conn = self._open()
+        except BaseException:
+            self._release_lock()
+            raise
+        self._thread = threading.Thread(target=self._run, name=f"squall-{self.name}-writer", daemon=True)
+        self._thread.start()
+
+    def _take_lock(self, lock_path: Path) -> None:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise EngineLocked(f"another squall process is using {lock_path.parent}") from None
+        self._lock_fd = fd
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor drops the flock
+            self._lock_fd = None
+
+    def _open(self) -> sqlite3.Connection:
+        target = ":memory:" if self.path is None else str(self.path)
+        conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False, cached_statements=256)
+        if self.path is not None:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise EngineError(f"cannot switch {self.path} to WAL (got {mode})")
+            conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.executescript(SQLITE_SCHEMA)
+        return conn
+
+    async def close(self) -> None:
+        """Finish every queued transaction, then close the database (idempotent)."""
+        if self._closed:
+            if self._stopped is not None:
+                await asyncio.shield(self._stopped)
+            return
+        self._closed = True
+        thread = self._thread
+        if thread is None:
+            self._release_lock()
+            return
+        loop = asyncio.get_running_loop()
+        self._stopped = loop.create_future()
+        with self._cond:
+            self._jobs.append(_STOP)
+            self._cond.notify()
+        await loop.run_in_executor(None, thread.join)
+        self._release_lock()
+        self._stopped.set_result(None)
+
+    # ---- transactions ----------------------------------------------------------
+    async def transact(self, fn: Callable[[Tx], T]) -> T:
+        if self._closed or self._thread is None:
+            raise EngineError(f"{self.name} engine is not running")
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        with self._cond:
+            self._jobs.append((fn, fut, loop))
+            if len(self._jobs) == 1:
+                self._cond.notify()
+        return await fut
+
+    async def wait(self, channel: str, timeout: float) -> bool:
+        return await self.wakeups.wait(channel, timeout)
+
+    # ---- the writer thread --------------------------------------------------------
+    def _run(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            while True:
+                with self._cond:
+                    while not self._jobs:
+                        self._cond.wait()
+                    n = min(len(self._jobs), MAX_BATCH)
+                    batch = [self._jobs.popleft() for _ in range(n)]
+                stop = any(j is _STOP for j in batch)
+                jobs = [j for j in batch if j is not _STOP]
+                if jobs:
+                    self._commit_batch(conn, jobs)  # type: ignore[arg-type]
+                if stop:
+                    with self._cond:
+                        rest = [j for j in self._jobs if j is not _STOP]
+                        self._jobs.clear()
+                    if rest:
+                        self._commit_batch(conn, rest)  # type: ignore[arg-type]
+                    return
+        finally:
+            try:
+                conn.close()
+            except Exception:
+                log.exception("closing sqlite failed")
+
+    def _commit_batch(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
+        """Run ``jobs`` in one transaction (a savepoint each), commit once, resolve."""
+        results: list[tuple[asyncio.Future, bool, Any]] = []
+        channels: set[str] = set()
+        callbacks: list[Callable[[], Any]] = []
+        clock = self.clock
+        try:
+            conn.execute("BEGIN")
+            for fn, fut, _loop in jobs:
+                tx = SqliteTx(conn, clock())
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = fn(tx)
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    results.append((fut, False, exc))
+                    continue
+                conn.execute("RELEASE job")
+                results.append((fut, True, value))
+                channels |= tx.channels
+                callbacks.extend(tx.callbacks)
+            conn.execute("COMMIT")
+        except Exception as exc:
+            log.exception("sqlite commit failed")
+            try:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001, S110 - the commit error is what we report
+                pass
+            err = EngineError(f"commit failed: {exc}")
+            err.__cause__ = exc
+            results = [(fut, False, err) for _fn, fut, _loop in jobs]
+            channels, callbacks = set(), []
+        self.batches += 1
+        loops: dict[asyncio.AbstractEventLoop, list] = {}
+        for (_fn, _fut, loop), res in zip(jobs, results):
+            loops.setdefault(loop, []).append(res)
+        for loop, res in loops.items():  # one loop in practice; hooks run once, on the first
+            try:
+                loop.call_soon_threadsafe(self._resolve, res, channels, callbacks)
+                channels, callbacks = set(), []
+            except RuntimeError:  # the caller's loop is gone; nobody is waiting
+                log.debug("dropping results for a closed event loop")
+
+    def _resolve(self, results: list, channels: set[str], callbacks: list) -> None:
+        for fut, ok, value in results:
+            if fut.done():
+                continue
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+        run_callbacks(callbacks)
+        if channels:
+            self.wakeups.fire(channels)
