@@ -23,10 +23,12 @@ def check(req: Request, strict: bool = False, **kw) -> auth.AuthResult:
 
 
 def fails(req: Request, code: str, strict: bool = False, **kw) -> ServiceError:
+    """``code`` is the code a query-protocol client (or boto3 on SQS) sees, or the JSON one."""
     with pytest.raises(ServiceError) as info:
         check(req, strict, **kw)
-    assert info.value.code == code, (info.value.code, info.value.message)
-    return info.value
+    err = info.value
+    assert code in (err.code, err.query_code), (err.code, err.query_code, err.message)
+    return err
 
 
 def tampered(req: Request, **changes) -> Request:
@@ -233,6 +235,16 @@ def test_canonical_query_normalizes_encoding():
         ("s3", "put_object", {"Bucket": "b", "Key": "dir/a b+c%é?.txt", "Body": b"hello"}),
         ("s3", "list_objects_v2", {"Bucket": "b", "Prefix": "a/b c", "Delimiter": "/"}),
         ("lambda", "get_function", {"FunctionName": "arn:aws:lambda:us-east-1:000000000000:function:f"}),
+        (
+            "s3",
+            "upload_part",
+            {"Bucket": "b", "Key": "a b/é", "UploadId": "u+p/l=", "PartNumber": 2, "Body": b"x" * 100},
+        ),
+        ("s3", "copy_object", {"Bucket": "b", "Key": "k", "CopySource": {"Bucket": "src", "Key": "x y/é+1"}}),
+        ("s3", "delete_objects", {"Bucket": "b", "Delete": {"Objects": [{"Key": "a"}, {"Key": "b c"}]}}),
+        ("s3", "head_object", {"Bucket": "b", "Key": "~tilde*star'quote(paren)!"}),
+        ("apigateway", "get_resource", {"restApiId": "a b", "resourceId": "é/+%"}),
+        ("lambda", "invoke", {"FunctionName": "f", "Qualifier": "$LATEST", "Payload": b'{"a": 1}'}),
         ("dynamodb", "list_tables", {}),
         ("sns", "list_topics", {}),
         ("sts", "get_caller_identity", {}),
@@ -340,3 +352,92 @@ def test_verify_is_fast():
     per = (time.perf_counter() - t) / n * 1e6
     print(f"verify: {per:.1f} µs")
     assert per < 200  # generous for slow CI; ~10 µs on a dev machine
+
+
+# ---------------------------------------------------------------- error codes as clients see them
+
+
+def _client_code(err: ServiceError, model: str, protocol: str) -> str:
+    """The error code boto3 shows after our serializer writes ``err`` and botocore parses it."""
+    from botocore.parsers import create_parser
+
+    from squall.protocol import get_handler
+
+    resp = get_handler(model, protocol).serialize_error(err, None, "req-1")
+    # botocore's JSON parser maps x-amzn-query-error (sent for awsQueryCompatible SQS)
+    parsed = create_parser(protocol).parse(
+        {"status_code": resp.status, "headers": resp.headers, "body": resp.body}, None
+    )
+    return parsed["Error"]["Code"]
+
+
+@pytest.mark.parametrize(
+    ("model", "protocol", "mismatch", "unknown", "missing"),
+    [
+        ("sqs", "json", "SignatureDoesNotMatch", "InvalidClientTokenId", "MissingAuthenticationToken"),
+        ("sqs", "query", "SignatureDoesNotMatch", "InvalidClientTokenId", "MissingAuthenticationToken"),
+        ("sts", "query", "SignatureDoesNotMatch", "InvalidClientTokenId", "MissingAuthenticationToken"),
+        (
+            "dynamodb",
+            "json",
+            "InvalidSignatureException",
+            "UnrecognizedClientException",
+            "MissingAuthenticationTokenException",
+        ),
+        (
+            "lambda",
+            "rest-json",
+            "InvalidSignatureException",
+            "UnrecognizedClientException",
+            "MissingAuthenticationTokenException",
+        ),
+    ],
+)
+def test_auth_error_codes_per_protocol(model, protocol, mismatch, unknown, missing):
+    """JSON services say InvalidSignatureException/UnrecognizedClientException, query ones (and
+    SQS, which is query-compatible) SignatureDoesNotMatch/InvalidClientTokenId — as AWS does."""
+    req = signed(data=b"{}", headers=JSON)
+    bad = tampered(req, body=b"{ }")
+    assert _client_code(fails(bad, "SignatureDoesNotMatch"), model, protocol) == mismatch
+    skewed = fails(req, "InvalidSignatureException", now=time.time() + 3600)
+    assert _client_code(skewed, model, protocol) == mismatch
+    unk = signed(data=b"{}", headers=JSON, creds=UNKNOWN)
+    assert _client_code(fails(unk, "InvalidClientTokenId", strict=True), model, protocol) == unknown
+    unsigned = Request("POST", "/", "", {"host": "localhost"}, b"{}")
+    err = fails(unsigned, "MissingAuthenticationToken", strict=True)
+    assert _client_code(err, model, protocol) == missing
+
+
+def test_canonical_encoding_fast_path_agrees_with_reencoding():
+    """``_enc`` skips re-encoding strings that are already canonical; check that shortcut
+    against the slow path on every single-byte escape and a few random mixes."""
+    import random
+    from urllib.parse import quote, unquote_to_bytes
+
+    def slow(s: str) -> str:
+        return quote(unquote_to_bytes(s), safe="-_.~")
+
+    samples = [f"a%{i:02X}b" for i in range(256)] + [f"%{i:02x}" for i in range(256)]
+    alphabet = [
+        "a",
+        "Z",
+        "9",
+        "-",
+        "_",
+        ".",
+        "~",
+        "%2F",
+        "%41",
+        "%7e",
+        "%7E",
+        "%20",
+        " ",
+        "+",
+        "é",
+        "%",
+        "%G1",
+    ]
+    rng = random.Random(7)
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(2000)]
+    for s in samples:
+        assert auth._enc(s) == slow(s), s

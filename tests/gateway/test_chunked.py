@@ -176,3 +176,81 @@ def test_missing_final_crlf_tolerated_without_trailers():
     dec = ChunkedDecoder()
     assert dec.feed(b"5\r\nhello\r\n0\r\n\r\n") == b"hello"
     assert dec.finish() == {}
+
+
+# ---------------------------------------------------------------- AWS documentation vectors
+# https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html and
+# …/sigv4-streaming-trailers.html ("Example: PUT Object"): 64 KiB + 1 KiB of "a", example keys.
+
+DOC_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+DOC_DATE = "20130524T000000Z"
+DOC_SCOPE = "20130524/us-east-1/s3/aws4_request"
+
+
+def _doc_body(sigs: list[str], trailer_sig: str | None = None) -> bytes:
+    b = b"10000;chunk-signature=%s\r\n%s\r\n" % (sigs[0].encode(), b"a" * 65536)
+    b += b"400;chunk-signature=%s\r\n%s\r\n" % (sigs[1].encode(), b"a" * 1024)
+    b += b"0;chunk-signature=%s\r\n" % sigs[2].encode()
+    if trailer_sig:
+        b += b"x-amz-checksum-crc32c:sOO8/Q==\r\nx-amz-trailer-signature:%s\r\n" % trailer_sig.encode()
+    return b + b"\r\n"
+
+
+def test_aws_documentation_example_signed_chunks():
+    import calendar
+
+    from squall.config import Settings
+    from squall.gateway.http import Request
+
+    s = Settings(known_keys={"AKIAIOSFODNN7EXAMPLE": (DOC_SECRET, "000000000000")})
+    seed = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+    headers = {
+        "host": "s3.amazonaws.com",
+        "x-amz-date": DOC_DATE,
+        "x-amz-storage-class": "REDUCED_REDUNDANCY",
+        "authorization": "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+        "SignedHeaders=content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;"
+        f"x-amz-decoded-content-length;x-amz-storage-class,Signature={seed}",
+        "x-amz-content-sha256": chunked.SIGNED_PAYLOAD,
+        "content-encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "66560",
+        "content-length": "66824",
+    }
+    body = _doc_body(
+        [
+            "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648",
+            "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497",
+            "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9",
+        ]
+    )
+    assert len(body) == 66824
+    req = Request("PUT", "/examplebucket/chunkObject.txt", "", headers, body)
+    res = auth.verify(req, s, auth.KeyStore(s), now=calendar.timegm((2013, 5, 24, 0, 5, 0)))
+    assert res.verified and res.signature == seed
+    payload, trailers = decode_chunked(req.body, res, request=req)
+    assert payload == b"a" * 66560 and trailers == {}
+    bad = body.replace(b"0055627c", b"0055627d")
+    with pytest.raises(ServiceError):
+        decode_chunked(bad, res, request=req)
+
+
+def test_aws_documentation_example_signed_trailer():
+    key = auth.signing_key(DOC_SECRET, "20130524", "us-east-1", "s3")
+    dec = ChunkedDecoder(
+        chunked.SIGNED_PAYLOAD_TRAILER,
+        signing_key=key,
+        seed_signature="106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e",
+        scope=DOC_SCOPE,
+        amz_date=DOC_DATE,
+        decoded_length=66560,
+    )
+    body = _doc_body(
+        [
+            "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2",
+            "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7",
+            "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992",
+        ],
+        "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435",
+    )
+    assert dec.feed(body) == b"a" * 66560
+    assert dec.finish() == {"x-amz-checksum-crc32c": "sOO8/Q=="}

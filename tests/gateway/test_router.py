@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -113,10 +114,34 @@ def test_shared_signing_names_and_unknown_services():
     assert r.service == "glacier"
 
 
+def test_s3_shapes_without_sigv4_scope():
+    import boto3
+
+    c = boto3.client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    url = urlsplit(c.generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"}))
+    assert "AWSAccessKeyId=" in url.query  # boto3's S3 default presign is still SigV2
+    s3 = Route("s3", "rest-xml", "s3")
+    host = {"host": "localhost:4566"}
+    assert router.resolve(Request("GET", url.path, url.query, host)) == s3
+    assert router.resolve(Request("GET", "/b/k", "", {**host, "authorization": "AWS test:c2ln"})) == s3
+    assert router.resolve(Request("GET", "/b/k", "", host)) == s3  # anonymous public read
+    assert router.resolve(Request("HEAD", "/b", "", host)) == s3
+    form = {**host, "content-type": "multipart/form-data; boundary=xyz"}
+    assert router.resolve(Request("POST", "/b", "", form, b"--xyz")) == s3
+
+
 @pytest.mark.parametrize(
     "r",
     [
         req(),
+        Request("POST", "/b/k", "", {"host": "localhost:4566"}, b"{}"),
+        Request("GET", "/_squall/nothing", "", {"host": "localhost:4566"}),
         req(headers={"x-amz-target": "NoSuchPrefix.Op"}),
         req(headers={"smithy-protocol": "rpc-v2-cbor"}, path="/x"),
         req(

@@ -15,6 +15,17 @@ Canonicalization follows ``botocore.auth`` exactly:
   (``UNSIGNED-PAYLOAD``, ``STREAMING-…``), ``UNSIGNED-PAYLOAD`` for S3
   presigned URLs, else sha256 of the body.
 
+Errors follow AWS per protocol family: S3 has its own (``InvalidAccessKeyId``,
+``RequestTimeTooSkewed``, ``AuthorizationHeaderMalformed``…); other services raise
+the JSON code (``InvalidSignatureException``, ``UnrecognizedClientException``,
+``IncompleteSignatureException``, ``MissingAuthenticationTokenException``) with the
+query code as ``query_code`` (``SignatureDoesNotMatch``, ``InvalidClientTokenId``,
+``IncompleteSignature``, ``MissingAuthenticationToken``), which the query serializer
+and SQS's query-compatible JSON (``x-amzn-query-error``) put on the wire.
+
+Cost (2-core dev box): ~9 µs for a header-signed JSON/query request, ~10 µs for an
+S3 PUT of 1 KiB, ~13 µs presigned, ~2 µs unknown key (local mode), 0.3 µs unsigned.
+
 Modes: by default a request signed with a *known* key (``KeyStore``) must verify;
 unknown keys and unsigned requests are accepted as ``settings.account_id``.
 ``settings.strict_auth`` rejects unknown keys and unsigned requests.
@@ -36,7 +47,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 from squall.errors import ServiceError
 
@@ -127,8 +138,16 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 # --------------------------------------------------------------------------- errors
 
 
-def _error(code: str, message: str, status: int, **extra: object) -> ServiceError:
-    return ServiceError(message, code=code, status=status, **extra)
+def _error(
+    code: str, message: str, status: int, *, query_code: str | None = None, **extra: object
+) -> ServiceError:
+    """An auth error. Non-S3 errors carry two codes because AWS's differ by protocol:
+    JSON/rest-json services answer ``InvalidSignatureException`` /
+    ``UnrecognizedClientException`` (``code``) where query services (SQS query, STS,
+    IAM) answer ``SignatureDoesNotMatch`` / ``InvalidClientTokenId`` (``query_code``,
+    also sent in ``x-amzn-query-error`` by query-compatible JSON services like SQS,
+    so boto3 shows SQS users the query code either way)."""
+    return ServiceError(message, code=code, status=status, query_code=query_code, **extra)
 
 
 def _mismatch(
@@ -144,13 +163,13 @@ def _mismatch(
             SignatureProvided=sig,
             CanonicalRequest=creq,
         )
-    return _error("SignatureDoesNotMatch", SIGNATURE_MISMATCH, 403)
+    return _error("InvalidSignatureException", SIGNATURE_MISMATCH, 403, query_code="SignatureDoesNotMatch")
 
 
 def _incomplete(s3: bool, message: str) -> ServiceError:
     if s3:
         return _error("AuthorizationHeaderMalformed", message, 400)
-    return _error("IncompleteSignature", message, 400)
+    return _error("IncompleteSignatureException", message, 400, query_code="IncompleteSignature")
 
 
 def _unknown_key(s3: bool, access_key: str) -> ServiceError:
@@ -161,13 +180,23 @@ def _unknown_key(s3: bool, access_key: str) -> ServiceError:
             403,
             AWSAccessKeyId=access_key,
         )
-    return _error("InvalidClientTokenId", "The security token included in the request is invalid.", 403)
+    return _error(
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+        403,
+        query_code="InvalidClientTokenId",
+    )
 
 
 def _missing(s3: bool) -> ServiceError:
     if s3:
         return _error("AccessDenied", "Access Denied", 403)
-    return _error("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+    return _error(
+        "MissingAuthenticationTokenException",
+        "Missing Authentication Token",
+        403,
+        query_code="MissingAuthenticationToken",
+    )
 
 
 # --------------------------------------------------------------------------- time
@@ -177,26 +206,33 @@ def _fmt(ts: float) -> str:
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(ts))
 
 
+_DAY_EPOCH: dict[str, int] = {}  # "YYYYMMDD" -> epoch seconds at 00:00Z (timegm costs ~1 µs)
+
+
 def _parse_amz_date(value: str) -> float | None:
     """Epoch seconds of ``YYYYMMDDTHHMMSSZ``; None when malformed."""
     if len(value) != 16 or value[8] != "T" or value[15] != "Z":
         return None
+    day = value[:8]
+    base = _DAY_EPOCH.get(day)
     try:
-        return calendar.timegm(
-            (
-                int(value[0:4]),
-                int(value[4:6]),
-                int(value[6:8]),
-                int(value[9:11]),
-                int(value[11:13]),
-                int(value[13:15]),
-                0,
-                0,
-                0,
-            )
-        )
+        if base is None:
+            y, m, d = int(day[0:4]), int(day[4:6]), int(day[6:8])
+            if not (1 <= m <= 12 and 1 <= d <= 31) or not day.isdigit():
+                return None
+            base = calendar.timegm((y, m, d, 0, 0, 0, 0, 0, 0))
+            if len(_DAY_EPOCH) > 64:
+                _DAY_EPOCH.clear()
+            _DAY_EPOCH[day] = base
+        hh, mm, ss = value[9:11], value[11:13], value[13:15]
+        if not (hh.isdigit() and mm.isdigit() and ss.isdigit()):
+            return None
+        h, mi, se = int(hh), int(mm), int(ss)
     except ValueError:
         return None
+    if h > 23 or mi > 59 or se > 60:
+        return None
+    return base + h * 3600 + mi * 60 + se
 
 
 def _request_date(headers: dict[str, str]) -> str | None:
@@ -247,10 +283,50 @@ def canonical_uri(path: str, s3: bool) -> str:
 _SAFE_PATH_RE = re.compile(r"[A-Za-z0-9_.~/\-]*\Z")
 
 
+# already canonical: unreserved characters and upper-case %XX escapes of anything but an
+# unreserved character (those must be decoded), so re-encoding would not change it
+_CANONICAL_RE = re.compile(
+    r"[A-Za-z0-9_.~\-]*(?:%(?![46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)[0-9A-F]{2}[A-Za-z0-9_.~\-]*)*\Z"
+)
+
+
 def _enc(s: str) -> str:
-    if _SAFE_RE.match(s):
+    if (_CANONICAL_RE if "%" in s else _SAFE_RE).match(s):
         return s
     return quote(unquote_to_bytes(s), safe="-_.~")
+
+
+_PRESIGN_KEYS = frozenset(
+    ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders")
+)  # already canonical as keys
+
+
+def _unquote(v: str) -> str:
+    """``unquote`` with a fast path for the one escape presigned URLs carry (``%2F`` in the
+    credential); ``urllib``'s unquote costs ~2 µs."""
+    if "%" not in v:
+        return v
+    fast = v.replace("%2F", "/")
+    return fast if "%" not in fast else unquote(v)
+
+
+def _presigned_query(qs: str) -> tuple[dict[str, str], str]:
+    """One pass over a presigned URL's query: the first value of each ``X-Amz-*`` parameter
+    (percent-decoded, ``+`` kept literal) and the canonical query without ``X-Amz-Signature``."""
+    params: dict[str, str] = {}
+    pairs = []
+    for part in qs.split("&"):
+        if not part:
+            continue
+        k, _, v = part.partition("=")
+        if k[:6] == "X-Amz-":
+            if k not in params:
+                params[k] = _unquote(v)
+            if k == "X-Amz-Signature":
+                continue
+        pairs.append((k if k in _PRESIGN_KEYS else _enc(k), _enc(v)))
+    pairs.sort()
+    return params, "&".join([f"{k}={v}" for k, v in pairs])
 
 
 def canonical_query(qs: str, drop_signature: bool = False) -> str:
@@ -303,8 +379,21 @@ def string_to_sign(amz_date: str, scope: str, creq: str) -> str:
 def _parse_authorization(value: str, s3: bool) -> tuple[str, str, str]:
     """(credential, signed_headers, signature) from an ``Authorization`` header."""
     rest = value[len(ALGORITHM) :]
+    # fast path: what every SDK sends, "Credential=…, SignedHeaders=…, Signature=…"
+    parts = rest.split(",")
+    if len(parts) == 3:
+        c, h, g = parts[0].strip(), parts[1].strip(), parts[2].strip()
+        if (
+            c[:11] == "Credential="
+            and h[:14] == "SignedHeaders="
+            and g[:10] == "Signature="
+            and len(c) > 11
+            and len(h) > 14
+            and len(g) > 10
+        ):
+            return c[11:], h[14:], g[10:]
     fields: dict[str, str] = {}
-    for item in rest.split(","):
+    for item in parts:
         k, sep, v = item.strip().partition("=")
         if sep:
             fields[k] = v.strip()
@@ -368,7 +457,10 @@ def _verify_header(request, settings, keys, authz: str, hint: str | None, now: f
             if s3_hint:
                 raise _error("InvalidArgument", "Unsupported Authorization Type", 400)
             raise _error(
-                "IncompleteSignature", f"Unsupported signing algorithm {algorithm!r}; use {ALGORITHM}.", 400
+                "IncompleteSignatureException",
+                f"Unsupported signing algorithm {algorithm!r}; use {ALGORITHM}.",
+                400,
+                query_code="IncompleteSignature",
             )
         return AuthResult(access_key, settings.account_id, settings.region, None)
 
@@ -423,7 +515,7 @@ def _verify_header(request, settings, keys, authz: str, hint: str | None, now: f
     method = request.method.upper()
     creq = canonical_request(method, uri, query, headers, signed_headers, payload_hash)
     sts = string_to_sign(amz_date, scope, creq)
-    expected = hmac.new(key, sts.encode(), sha256).hexdigest()
+    expected = hmac.digest(key, sts.encode(), "sha256").hex()
     if not hmac.compare_digest(expected, signature) and not _alternatives_match(
         request, s3, False, uri, query, headers, signed_headers, payload_hash, amz_date, scope, key, signature
     ):
@@ -451,7 +543,7 @@ def _alternatives_match(
     method = request.method.upper()
     for u, q in candidates:
         creq = canonical_request(method, u, q, headers, signed_headers, payload_hash)
-        expected = hmac.new(key, string_to_sign(amz_date, scope, creq).encode(), sha256).hexdigest()
+        expected = hmac.digest(key, string_to_sign(amz_date, scope, creq).encode(), "sha256").hex()
         if hmac.compare_digest(expected, signature):
             return True
     return False
@@ -465,9 +557,10 @@ def _mismatch_scope_date(s3: bool, date: str, amz_date: str) -> ServiceError:
             400,
         )
     return _error(
-        "SignatureDoesNotMatch",
+        "InvalidSignatureException",
         f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{date}' != '{amz_date[:8]}', from '{amz_date}'.",
         403,
+        query_code="SignatureDoesNotMatch",
     )
 
 
@@ -485,15 +578,12 @@ def _skew(s3: bool, amz_date: str, ts: float, now: float) -> ServiceError:
         msg = f"Signature expired: {amz_date} is now earlier than {_fmt(now - MAX_SKEW)} ({_fmt(now)} - 15 min.)"
     else:
         msg = f"Signature not yet current: {amz_date} is still later than {_fmt(now + MAX_SKEW)} ({_fmt(now)} + 15 min.)"
-    return _error("InvalidSignatureException", msg, 403)
+    return _error("InvalidSignatureException", msg, 403, query_code="SignatureDoesNotMatch")
 
 
 def _verify_presigned(request, settings, keys, hint: str | None, now: float | None) -> AuthResult:
-    q = request.query
-
-    def one(name: str) -> str | None:
-        v = q.get(name)
-        return v[0] if v else None
+    q, query = _presigned_query(request.query_string)
+    one = q.get
 
     credential = one("X-Amz-Credential") or ""
     s3 = hint in _S3_SERVICES or credential.split("/")[3:4] in (
@@ -506,7 +596,7 @@ def _verify_presigned(request, settings, keys, hint: str | None, now: float | No
     def malformed(message: str) -> ServiceError:
         if s3:
             return _error("AuthorizationQueryParametersError", message, 400)
-        return _error("IncompleteSignature", message, 400)
+        return _error("IncompleteSignatureException", message, 400, query_code="IncompleteSignature")
 
     algorithm = one("X-Amz-Algorithm")
     if algorithm != ALGORITHM:
@@ -574,10 +664,9 @@ def _verify_presigned(request, settings, keys, hint: str | None, now: float | No
     scope = f"{date}/{region}/{svc}/aws4_request"
     key = signing_key(secret, date, region, svc)
     uri = canonical_uri(request.path, s3)
-    query = canonical_query(request.query_string, drop_signature=True)
     creq = canonical_request(request.method.upper(), uri, query, headers, signed_headers, payload_hash)
     sts = string_to_sign(amz_date, scope, creq)
-    expected = hmac.new(key, sts.encode(), sha256).hexdigest()
+    expected = hmac.digest(key, sts.encode(), "sha256").hex()
     if not hmac.compare_digest(expected, signature) and not _alternatives_match(
         request, s3, True, uri, query, headers, signed_headers, payload_hash, amz_date, scope, key, signature
     ):

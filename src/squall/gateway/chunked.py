@@ -121,32 +121,42 @@ class ChunkedDecoder:
 
     # ------------------------------------------------------------------ feeding
     def feed(self, data: bytes) -> bytes:
+        """Decode ``data`` (the next piece of the body); returns the payload bytes it completed.
+
+        Works on the caller's bytes through a memoryview and joins the payload pieces
+        once, so a whole body costs about one copy; only an incomplete header, trailer
+        line or CRLF is carried over to the next call (chunk data never is).
+        """
         if self._state == _DONE:
             if data.strip(b"\r\n"):
                 raise _malformed("data after the final chunk")
             return b""
-        buf = self._buf
-        buf += data
-        out = bytearray()
+        if self._buf:
+            src = bytes(self._buf) + data
+            self._buf.clear()
+        else:
+            src = data if type(data) is bytes else bytes(data)
+        mv = memoryview(src)
+        pieces: list[memoryview] = []
         pos = 0
-        n = len(buf)
+        n = len(src)
         while pos < n:
             state = self._state
             if state == _HEADER:
-                end = buf.find(b"\r\n", pos)
+                end = src.find(b"\r\n", pos)
                 if end < 0:
                     if n - pos > _MAX_LINE:
                         raise _malformed("chunk header line too long")
                     break
-                self._header(bytes(buf[pos:end]))
+                self._header(src[pos:end])
                 pos = end + 2
             elif state == _DATA:
                 take = min(self._remaining, n - pos)
                 if take:
-                    piece = buf[pos : pos + take]
+                    piece = mv[pos : pos + take]
                     if self._hash is not None:
                         self._hash.update(piece)
-                    out += piece
+                    pieces.append(piece)
                     pos += take
                     self._remaining -= take
                 if self._remaining == 0:
@@ -156,31 +166,33 @@ class ChunkedDecoder:
             elif state == _DATA_CRLF:
                 if n - pos < 2:
                     break
-                if buf[pos : pos + 2] != b"\r\n":
+                if src[pos : pos + 2] != b"\r\n":
                     raise _malformed("chunk data is not followed by CRLF (size mismatch)")
                 pos += 2
                 self._end_chunk()
                 self._state = _HEADER
             elif state == _TRAILER:
-                end = buf.find(b"\r\n", pos)
+                end = src.find(b"\r\n", pos)
                 if end < 0:
                     if n - pos > _MAX_LINE:
                         raise _malformed("trailer line too long")
                     break
-                line = bytes(buf[pos:end])
+                line = src[pos:end]
                 pos = end + 2
                 if not line:
                     self._end_trailers()
-                    if buf[pos:].strip(b"\r\n"):
+                    if src[pos:].strip(b"\r\n"):
                         raise _malformed("data after the final chunk")
                     pos = n
                     break
                 self._trailer(line)
             else:  # _DONE
                 break
-        del buf[:pos]
+        if pos < n:
+            self._buf += mv[pos:]
+        out = pieces[0].tobytes() if len(pieces) == 1 else b"".join(pieces)
         self.total += len(out)
-        return bytes(out)
+        return out
 
     def _header(self, line: bytes) -> None:
         size_s, _, ext = line.partition(b";")
@@ -211,7 +223,7 @@ class ChunkedDecoder:
         if self.verify:
             digest = self._hash.hexdigest() if self._hash is not None else _EMPTY_SHA256
             sts = f"{self._prefix}{self._prev}\n{_EMPTY_SHA256}\n{digest}"
-            expected = hmac.new(self._key, sts.encode(), sha256).hexdigest()
+            expected = hmac.digest(self._key, sts.encode(), "sha256").hex()
             if not hmac.compare_digest(expected, self._chunk_sig or ""):
                 raise _bad_signature("chunk")
             self._prev = expected
@@ -236,7 +248,7 @@ class ChunkedDecoder:
                 raise _malformed("missing x-amz-trailer-signature")
             digest = sha256("".join(self._trailer_lines).encode()).hexdigest()
             sts = f"{self._trailer_prefix}{self._prev}\n{digest}"
-            expected = hmac.new(self._key, sts.encode(), sha256).hexdigest()
+            expected = hmac.digest(self._key, sts.encode(), "sha256").hex()
             if not hmac.compare_digest(expected, self._trailer_sig):
                 raise _bad_signature("trailer")
         self._state = _DONE

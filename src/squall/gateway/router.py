@@ -10,7 +10,9 @@
    query parameter): its service is the signing name;
 4. a query-protocol ``Action=`` (form body or query string) whose ``Version``
    is some query service's ``apiVersion``;
-5. the host (``sqs.us-east-1.amazonaws.com``, ``bucket.s3.localhost…``).
+5. the host (``sqs.us-east-1.amazonaws.com``, ``bucket.s3.localhost…``);
+6. S3's own unsigned/SigV2 shapes (SigV2 header or presigned URL, POST-policy
+   form upload, anonymous ``GET /bucket/key``) → s3.
 
 Once the service is known the protocol is picked from the request's shape
 among those the service speaks (SQS: json + query; CloudWatch: cbor, json,
@@ -169,7 +171,10 @@ def _scope_service(request) -> str | None:
         i = qs.find("X-Amz-Credential=")
         if i >= 0 and (i == 0 or qs[i - 1] == "&"):
             end = qs.find("&", i)
-            cred = unquote(qs[i + 17 : end if end >= 0 else len(qs)])
+            cred = qs[i + 17 : end if end >= 0 else len(qs)]
+            cred = cred.replace("%2F", "/").replace("%2f", "/")
+            if "%" in cred:
+                cred = unquote(cred)
             parts = cred.split("/")
             return parts[-2] if len(parts) >= 5 else None
     return None
@@ -214,6 +219,24 @@ def _from_host(host: str) -> str | None:
             return None
         return key
     return None
+
+
+def _looks_like_s3(request) -> bool:
+    """Requests only S3 receives without a SigV4 scope: SigV2 (``Authorization: AWS AK:sig``,
+    which boto3 still uses for ``generate_presigned_url`` on S3 by default), SigV2 presigned
+    URLs, browser POST-policy uploads, and anonymous reads of ``/bucket[/key]`` (public objects
+    fetched with curl or a browser). Anything else stays unroutable."""
+    auth = request.headers.get("authorization")
+    if auth is not None:
+        return auth.startswith("AWS ")
+    qs = request.query_string
+    if qs and "AWSAccessKeyId=" in qs and "Signature=" in qs:
+        return True
+    method = request.method
+    if method == "POST":
+        return request.headers.get("content-type", "").startswith("multipart/form-data")
+    path = request.path
+    return method in ("GET", "HEAD") and len(path) > 1 and path[1] != "_"
 
 
 def _shared(key: str, path: str) -> str:
@@ -271,6 +294,8 @@ def resolve(request) -> Route:
             key = tables.version.get(action[1])
         if key is None:
             key = _from_host(request.host)
+        if key is None and action is None and _looks_like_s3(request):
+            key = "s3"
         if key is None:
             if action is not None:
                 raise _unroutable(f"query Action {action[0]!r} with unknown Version {action[1]!r}")
