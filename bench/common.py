@@ -110,7 +110,8 @@ def start_squall(backend: str = "sqlite") -> Server:
 
 def start_moto() -> Server:
     port = free_port()
-    exe = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    local = Path(sys.executable).parent / "moto_server"
+    exe = str(local) if local.exists() else (shutil.which("moto_server") or "moto_server")
     proc = subprocess.Popen([exe, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     endpoint = f"http://127.0.0.1:{port}"
@@ -136,20 +137,34 @@ def sign_json(endpoint: str, service: str, target: str, body: bytes, region: str
 class Conn:
     """One keep-alive HTTP/1.1 connection."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, endpoint: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.endpoint = endpoint
         self.reader, self.writer = reader, writer
 
     @classmethod
     async def open(cls, endpoint: str) -> "Conn":
+        r, w = await cls._connect(endpoint)
+        return cls(endpoint, r, w)
+
+    @staticmethod
+    async def _connect(endpoint: str):
         host, port = endpoint.split("://", 1)[1].split(":")
-        r, w = await asyncio.open_connection(host, int(port))
-        return cls(r, w)
+        return await asyncio.open_connection(host, int(port))
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+        """Send one request and read its response; servers that close the connection
+        after each response (HTTP/1.0 style, e.g. werkzeug) get a fresh connection."""
+        if self.writer.is_closing() or self.reader.at_eof():
+            self.reader, self.writer = await self._connect(self.endpoint)
         self.writer.write(head + body)
         status_line = await self.reader.readline()
-        status = int(status_line.split()[1])
-        length = 0
+        if not status_line:
+            self.reader, self.writer = await self._connect(self.endpoint)
+            self.writer.write(head + body)
+            status_line = await self.reader.readline()
+        version, status = status_line.split()[:2]
+        close = version == b"HTTP/1.0"
+        length: int | None = None
         chunked = False
         while True:
             line = await self.reader.readline()
@@ -161,6 +176,8 @@ class Conn:
                 length = int(value)
             elif lname == b"transfer-encoding" and b"chunked" in value.lower():
                 chunked = True
+            elif lname == b"connection":
+                close = value.strip().lower() == b"close"
         if chunked:
             data = bytearray()
             while True:
@@ -170,8 +187,15 @@ class Conn:
                     break
                 data += await self.reader.readexactly(size)
                 await self.reader.readline()
-            return status, bytes(data)
-        return status, await self.reader.readexactly(length) if length else b""
+            out = bytes(data)
+        elif length is None:
+            out = await self.reader.read()
+            close = True
+        else:
+            out = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.writer.close()
+        return int(status), out
 
     def close(self) -> None:
         self.writer.close()
