@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 
 
 def build_arn(service: str, region: str, account: str, resource: str, partition: str = "aws") -> str:
@@ -24,6 +23,12 @@ def parse_arn(arn: str) -> dict[str, str]:
     }
 
 
-def new_request_id() -> str:
-    """A fresh request id in AWS's UUID form."""
-    return str(uuid.UUID(bytes=os.urandom(16), version=4))
+def random_uuid() -> str:
+    """A fresh request id in AWS's UUID (version 4) form; formatted directly from
+    random bytes because ``uuid.uuid4()`` costs ~20 µs on the hot path."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+# Request ids are plain random UUIDs.
+new_request_id = random_uuid

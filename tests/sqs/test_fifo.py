@@ -87,3 +87,51 @@ def test_fifo_attributes(sqs, make_queue):
     assert attrs["ContentBasedDeduplication"] == "false"
     assert attrs["DeduplicationScope"] == "queue"
     assert attrs["FifoThroughputLimit"] == "perQueue"
+
+
+def test_receive_request_attempt_id_replays_the_same_messages(sqs, make_queue):
+    url = make_queue(fifo=True, ContentBasedDeduplication="true")
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId=f"g{i}")
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=30,
+                                ReceiveRequestAttemptId="try-1")["Messages"]
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=30,
+                                ReceiveRequestAttemptId="try-1")["Messages"]
+    assert [(m["MessageId"], m["ReceiptHandle"]) for m in again] == [
+        (m["MessageId"], m["ReceiptHandle"]) for m in first]
+    # Once one of them is deleted the attempt id is spent: a retry receives anew.
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
+    fresh = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, ReceiveRequestAttemptId="try-1")["Messages"]
+    assert [m["Body"] for m in fresh] == ["m2"]
+    with pytest.raises(ClientError) as exc:
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="bad id with spaces")
+    assert error_of(exc)[0] == "InvalidParameterValue"
+
+
+def test_sequence_numbers_are_long_numeric_strings(sqs, make_queue):
+    url = make_queue(fifo=True)
+    r = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(i), "MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": f"d{i}"}
+        for i in range(3)])
+    numbers = [e["SequenceNumber"] for e in sorted(r["Successful"], key=lambda e: e["Id"])]
+    assert all(n.isdigit() and len(n) >= 20 for n in numbers)
+    assert [int(n) for n in numbers] == sorted(int(n) for n in numbers)
+
+
+def test_long_poll_wakes_when_the_group_is_unblocked(sqs, make_queue, aws_client):
+    import threading
+    import time
+
+    url = make_queue(fifo=True, ContentBasedDeduplication="true")
+    sqs.send_message(QueueUrl=url, MessageBody="first", MessageGroupId="g")
+    sqs.send_message(QueueUrl=url, MessageBody="second", MessageGroupId="g")
+    head = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]
+    assert head["Body"] == "first"
+    other = aws_client("sqs")
+    timer = threading.Timer(0.3, lambda: other.delete_message(QueueUrl=url, ReceiptHandle=head["ReceiptHandle"]))
+    t0 = time.monotonic()
+    timer.start()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10)["Messages"]
+    timer.join()
+    assert [m["Body"] for m in got] == ["second"]
+    assert time.monotonic() - t0 < 3

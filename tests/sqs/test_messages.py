@@ -208,3 +208,54 @@ def test_retention_expiry(sqs, make_queue):
     url = make_queue(MessageRetentionPeriod="60")
     sqs.send_message(QueueUrl=url, MessageBody="keep")
     assert sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]["Body"] == "keep"
+
+
+def test_message_ids_are_uuids(sqs, make_queue):
+    import uuid
+
+    url = make_queue()
+    r = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(10)])
+    ids = [e["MessageId"] for e in r["Successful"]]
+    assert len(set(ids)) == 10
+    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+
+
+def test_long_poll_wakes_when_a_message_becomes_visible_again(sqs, make_queue, aws_client):
+    url = make_queue()
+    sqs.send_message(QueueUrl=url, MessageBody="again")
+    handle = sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0]["ReceiptHandle"]
+    other = aws_client("sqs")
+    timer = threading.Timer(0.3, lambda: other.change_message_visibility(
+        QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0))
+    t0 = time.monotonic()
+    timer.start()
+    got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10, AttributeNames=["ApproximateReceiveCount"])
+    timer.join()
+    assert got["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert time.monotonic() - t0 < 3
+
+
+def test_graceful_stop_does_not_wait_for_long_polls(fresh_server):
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("sqs", endpoint_url=fresh_server.endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test",
+                          config=Config(retries={"max_attempts": 1}, read_timeout=30))
+    url = client.create_queue(QueueName="poll")["QueueUrl"]
+    outcome: list[object] = []
+
+    def poll() -> None:
+        try:
+            outcome.append(client.receive_message(QueueUrl=url, WaitTimeSeconds=20))
+        except Exception as exc:  # noqa: BLE001 - the connection may be closed on shutdown
+            outcome.append(exc)
+
+    thread = threading.Thread(target=poll)
+    thread.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    assert fresh_server.stop(timeout=10) == 0
+    assert time.monotonic() - t0 < 2  # well under uvicorn's 3 s grace period
+    thread.join(10)
+    assert outcome and not (isinstance(outcome[0], dict) and outcome[0].get("Messages"))

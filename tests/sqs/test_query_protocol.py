@@ -74,3 +74,45 @@ def test_query_error_uses_legacy_code(endpoint, server):
     assert _text(root, ".//q:Error/q:Code") == "AWS.SimpleQueueService.NonExistentQueue"
     assert _text(root, ".//q:Error/q:Type") == "Sender"
     assert _text(root, ".//q:Error/q:Message") == "The specified queue does not exist."
+
+
+def test_query_batch_and_list_shapes(endpoint, sqs):
+    name = unique("qb")
+    status, root = _post(endpoint, {"Action": "CreateQueue", "QueueName": name})
+    url = _text(root, ".//q:QueueUrl")
+    status, root = _post(endpoint, {
+        "Action": "SendMessageBatch", "QueueUrl": url,
+        "SendMessageBatchRequestEntry.1.Id": "ok", "SendMessageBatchRequestEntry.1.MessageBody": "one",
+        "SendMessageBatchRequestEntry.1.MessageAttribute.1.Name": "color",
+        "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType": "String",
+        "SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue": "red",
+        "SendMessageBatchRequestEntry.2.Id": "bad", "SendMessageBatchRequestEntry.2.MessageBody": "two",
+        "SendMessageBatchRequestEntry.2.DelaySeconds": "901",
+    })
+    assert status == 200
+    assert _text(root, ".//q:SendMessageBatchResultEntry/q:Id") == "ok"
+    assert _text(root, ".//q:BatchResultErrorEntry/q:Id") == "bad"
+    assert _text(root, ".//q:BatchResultErrorEntry/q:SenderFault") == "true"
+    assert _text(root, ".//q:BatchResultErrorEntry/q:Code") == "InvalidParameterValue"
+    status, root = _post(endpoint, {"Action": "ReceiveMessage", "QueueUrl": url, "MessageAttributeName.1": "All"})
+    assert _text(root, ".//q:Message/q:MessageAttribute/q:Name") == "color"
+    assert _text(root, ".//q:Message/q:MessageAttribute/q:Value/q:StringValue") == "red"
+    assert _text(root, ".//q:Message/q:MessageAttribute/q:Value/q:DataType") == "String"
+    status, root = _post(endpoint, {"Action": "ListQueues", "QueueNamePrefix": name})
+    assert status == 200
+    assert _text(root, ".//q:ListQueuesResult/q:QueueUrl") == url
+    status, root = _post(endpoint, {"Action": "SendMessageBatch", "QueueUrl": url})
+    assert status == 400
+    assert _text(root, ".//q:Error/q:Code") == "AWS.SimpleQueueService.EmptyBatchRequest"
+    sqs.delete_queue(QueueUrl=url)
+
+
+def test_query_missing_parameter(endpoint, sqs):
+    url = sqs.create_queue(QueueName=unique("qm"))["QueueUrl"]
+    status, root = _post(endpoint, {"Action": "SendMessage", "QueueUrl": url})
+    assert status == 400
+    assert _text(root, ".//q:Error/q:Code") == "MissingParameter"
+    assert "MessageBody" in (_text(root, ".//q:Error/q:Message") or "")
+    status, root = _post(endpoint, {"Action": "DeleteMessage", "QueueUrl": url})
+    assert status == 400 and _text(root, ".//q:Error/q:Code") == "MissingParameter"
+    sqs.delete_queue(QueueUrl=url)

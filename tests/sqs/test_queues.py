@@ -159,3 +159,33 @@ def test_purge(sqs, make_queue):
         sqs.purge_queue(QueueUrl=url)
     code, _, status = error_of(exc)
     assert code == "PurgeQueueInProgress" and status == 403
+
+
+def test_queue_url_with_any_host_or_path_prefix(sqs, make_queue, server):
+    url = make_queue()
+    account, name = url.rsplit("/", 2)[-2:]
+    for other in (f"http://some.proxy.example:1234/{account}/{name}",
+                  f"https://sqs.us-east-1.amazonaws.com/{account}/{name}",
+                  f"{server.endpoint}/queue/us-east-1/{account}/{name}"):
+        sqs.send_message(QueueUrl=other, MessageBody="hi")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert len(got) == 3
+    # A host naming another region addresses that region's queue (which does not exist).
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=f"https://sqs.eu-west-1.amazonaws.com/{account}/{name}", MessageBody="x")
+    assert error_of(exc)[0] == "QueueDoesNotExist"
+
+
+def test_add_permission_limits(sqs, make_queue):
+    url = make_queue()
+    with pytest.raises(ClientError) as exc:
+        sqs.add_permission(QueueUrl=url, Label="many", AWSAccountIds=["111122223333"],
+                           Actions=["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
+                                    "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues",
+                                    "PurgeQueue"])
+    code, _, status = error_of(exc)
+    assert code == "OverLimit" and status == 403
+    with pytest.raises(ClientError) as exc:
+        sqs.add_permission(QueueUrl=url, Label="bad label!", AWSAccountIds=["111122223333"],
+                           Actions=["SendMessage"])
+    assert error_of(exc)[0] == "InvalidParameterValue"

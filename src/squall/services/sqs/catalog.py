@@ -37,7 +37,8 @@ NS_QUEUES = "sqs/queues"
 NS_DELETED = "sqs/deleted"
 CACHE_TTL = 1.0
 
-_HOST_REGION = re.compile(r"(?:^|\.)sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.")
+# ``sqs.us-west-2.amazonaws.com`` and the legacy ``us-west-2.queue.amazonaws.com``
+_HOST_REGION = re.compile(r"(?:^|\.)(?:sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.|([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.)")
 
 
 @dataclass(slots=True)
@@ -110,21 +111,41 @@ def queue_url(ctx: Any, account: str, name: str) -> str:
 
 
 def key_from_url(ctx: Any, url: str) -> str:
-    """The queue key a ``QueueUrl`` names (region from the request unless the host names one)."""
+    """The queue key a ``QueueUrl`` names.
+
+    Any host is accepted (clients build URLs from whatever endpoint they were
+    given, proxies rewrite hosts): the queue is named by the *last two* path
+    segments ``/{account}/{name}`` (so LocalStack-style ``/queue/us-east-1/{account}/{name}``
+    works too). The region is the request's unless the host names one
+    (``sqs.{region}.amazonaws.com``). Parsed keys are memoized per (url, account, region).
+    """
+    cache = _url_cache(ctx)
+    memo = (url, ctx.account_id, ctx.region)
+    key = cache.get(memo)
+    if key is None:
+        key = _parse_url(url, ctx.account_id, ctx.region)
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[memo] = key
+    return key
+
+
+def _parse_url(url: str, account_id: str, request_region: str) -> str:
     if not url:
         raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
     parts = urlsplit(url)
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) == 2:
-        account, name = segments
+    if len(segments) == 2 or (len(segments) > 2 and segments[-2].isdigit()):
+        # With a path prefix (``/queue/{region}/…``) the account must look like one.
+        account, name = segments[-2], segments[-1]
     elif len(segments) == 1 and not parts.scheme:
-        account, name = ctx.account_id, segments[0]  # a bare queue name, as some tools send
+        account, name = account_id, segments[0]  # a bare queue name, as some tools send
     else:
         raise InvalidAddress(f"The address {url} is not valid for this endpoint.")
-    region = ctx.region
+    region = request_region
     m = _HOST_REGION.search(parts.hostname or "")
     if m:
-        region = m.group(1)
+        region = m.group(1) or m.group(2)
     return queue_key(account, region, name)
 
 
@@ -140,6 +161,11 @@ def _cache(ctx_or_runtime: Any) -> dict[str, tuple[float, Queue]]:
     runtime = getattr(ctx_or_runtime, "runtime", ctx_or_runtime)
     state = runtime.state.setdefault("sqs", {})
     return state.setdefault("queues", {})
+
+
+def _url_cache(ctx: Any) -> dict[tuple[str, str, str], str]:
+    state = ctx.runtime.state.setdefault("sqs", {})
+    return state.setdefault("urls", {})
 
 
 def invalidate(ctx: Any, key: str) -> None:

@@ -60,7 +60,7 @@ def check_attributes(attrs: Mapping[str, Mapping[str, Any]]) -> tuple[list[list[
         value = attrs[name] or {}
         lowered = name.lower()
         if (not _ATTR_NAME.fullmatch(name) or name.startswith(".") or name.endswith(".") or ".." in name
-                or lowered.startswith("aws.") or lowered.startswith("amazon.")):
+                or lowered.startswith(("aws.", "amazon."))):
             raise InvalidParameterValue(f"Message (user) attribute name '{name}' is invalid. Attribute name can "
                                         "contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) "
                                         "characters.")

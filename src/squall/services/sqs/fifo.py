@@ -23,6 +23,7 @@ from squall.engine.api import Tx
 from squall.services.sqs.errors import SqsError, invalid_value
 
 NS_DEDUP = "sqs/dedup"
+NS_ATTEMPTS = "sqs/attempts"
 DEDUP_WINDOW = 300.0
 # alphanumeric and punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~), 1 to 128 characters
 _ID = re.compile(r"[!-~]{1,128}")
@@ -63,20 +64,60 @@ def remember(tx: Tx, key: str, message_id: str, sequence: str) -> None:
     tx.put(NS_DEDUP, key, orjson.dumps({"i": message_id, "n": sequence, "x": tx.now + DEDUP_WINDOW}))
 
 
+# ---- ReceiveRequestAttemptId ----------------------------------------------------------
+# "During a visibility timeout, subsequent calls with the same ReceiveRequestAttemptId
+# return the same messages and receipt handles. If a retry occurs within the
+# deduplication interval, it resets the visibility timeout" — as long as none of the
+# messages was deleted or had its visibility changed (then the id is spent and a new
+# receive happens). https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html
+# Records: ns ``sqs/attempts`` key ``{engine queue}/{attempt id}`` → [[item id, lease token], …] + expiry.
+def attempt_key(engine_queue: str, attempt_id: str) -> str:
+    return f"{engine_queue}/{attempt_id}"
+
+
+def replay_attempt(tx: Tx, engine_queue: str, key: str, visibility: float) -> list | None:
+    """The items an earlier receive with this attempt id got, re-leased for ``visibility``;
+    None when there was none (or it expired, or any of its messages changed since)."""
+    raw = tx.get(NS_ATTEMPTS, key)
+    if raw is None:
+        return None
+    doc = orjson.loads(raw)
+    if doc["x"] <= tx.now:
+        return None
+    items = []
+    for item_id, token in doc["m"]:
+        item = tx.get_item(engine_queue, item_id)
+        if item is None or item.lease_token != token or item.visible_at <= tx.now:
+            return None
+        items.append(item)
+    for item in items:
+        tx.set_visibility(engine_queue, item.id, item.lease_token, visibility)
+    return items
+
+
+def remember_attempt(tx: Tx, key: str, leased: list[tuple[str, str | None]]) -> None:
+    tx.put(NS_ATTEMPTS, key, orjson.dumps({"m": leased, "x": tx.now + DEDUP_WINDOW}))
+
+
 def sweep(tx: Tx, limit: int = 2000) -> int:
-    """Delete expired dedup records (bounded work per call)."""
+    """Delete expired dedup and receive-attempt records (bounded work per call)."""
+    return _sweep(tx, NS_DEDUP, limit) + _sweep(tx, NS_ATTEMPTS, limit)
+
+
+def _sweep(tx: Tx, ns: str, limit: int) -> int:
     removed = 0
     after: str | None = None
     while removed < limit:
-        rows = tx.scan(NS_DEDUP, after=after, limit=500)
+        rows = tx.scan(ns, after=after, limit=500)
         if not rows:
             break
         for key, raw in rows:
             if orjson.loads(raw)["x"] <= tx.now:
-                tx.delete(NS_DEDUP, key)
+                tx.delete(ns, key)
                 removed += 1
         after = rows[-1][0]
     return removed
 
 
-__all__ = ["SqsError", "check_id", "content_dedup_id", "dedup_key", "remember", "seen", "sequence_number", "sweep"]
+__all__ = ["SqsError", "attempt_key", "check_id", "content_dedup_id", "dedup_key", "remember", "remember_attempt",
+           "replay_attempt", "seen", "sequence_number", "sweep"]

@@ -10,10 +10,10 @@ channel until a send commits or the next delayed/in-flight message comes due.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from squall.arn import random_uuid
 from squall.engine.api import QueueItem, Tx, queue_channel
 from squall.services.sqs import catalog, content, fifo
 from squall.services.sqs.batch import check_entries, failure
@@ -26,6 +26,7 @@ from squall.services.sqs.errors import (
     invalid_value,
     missing,
 )
+from squall.services.sqs.md5 import md5_of_attributes
 
 MAX_BATCH_BYTES = 1_048_576
 SYSTEM_ATTRIBUTES = ("SenderId", "SentTimestamp", "ApproximateReceiveCount", "ApproximateFirstReceiveTimestamp",
@@ -47,6 +48,13 @@ class Outgoing:
 
 
 # ---- send -------------------------------------------------------------------------------
+def new_message_id() -> str:
+    """SQS MessageIds are random (version 4) UUIDs."""
+    return random_uuid()
+
+
+
+
 def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | None, sys_attrs: dict | None,
              dedup_id: str | None, group_id: str | None, now_ms: int) -> Outgoing:
     size = content.check_body(body)
@@ -58,8 +66,6 @@ def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | Non
         stored, attr_size = content.check_attributes(attrs)
         size += attr_size
         doc["a"] = stored
-        from squall.services.sqs.md5 import md5_of_attributes
-
         doc["ma"] = result["MD5OfMessageAttributes"] = md5_of_attributes(content.attributes_map(stored))
     if sys_attrs:
         trace, md5_sys = content.check_system_attributes(sys_attrs)
@@ -98,7 +104,7 @@ def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | Non
             fifo.check_id("MessageGroupId", group_id)
             doc["g"] = group_id
         delay = q.delay if delay is None else delay
-    message_id = str(uuid.uuid4())
+    message_id = new_message_id()
     result["MessageId"] = message_id
     return Outgoing(message_id, content.encode(doc), delay, group_id if q.fifo else None, key, result, size)
 
@@ -128,7 +134,7 @@ async def send_message(ctx: Any, QueueUrl: str, MessageBody: str, DelaySeconds: 
     return out.result
 
 
-async def send_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict:
+async def send_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]] | None = None) -> dict:
     q = await catalog.get(ctx, QueueUrl)
     check_entries(Entries, "SendMessageBatchRequestEntry")
     now_ms = int(ctx.engine.now() * 1000)
@@ -171,13 +177,24 @@ async def receive_message(ctx: Any, QueueUrl: str, AttributeNames: list[str] | N
     limit = MaxNumberOfMessages or 1
     visibility = q.visibility if VisibilityTimeout is None else VisibilityTimeout
     wait = q.wait if WaitTimeSeconds is None else WaitTimeSeconds
+    attempt = None
+    if ReceiveRequestAttemptId is not None:
+        fifo.check_id("ReceiveRequestAttemptId", ReceiveRequestAttemptId)
+        if q.fifo:  # "applies only to FIFO queues"
+            attempt = fifo.attempt_key(q.engine_queue, ReceiveRequestAttemptId)
     dlq = None
     if q.dlq_arn:
         dlq_key = catalog.key_from_arn(q.dlq_arn)
         dlq = await catalog.find(ctx, dlq_key) if dlq_key else None
 
     def work(tx: Tx) -> tuple[list[tuple[QueueItem, dict]], float | None]:
+        if attempt is not None:
+            again = fifo.replay_attempt(tx, q.engine_queue, attempt, visibility)
+            if again:
+                return [(item, content.decode(item.body)) for item in again], None
         got = _lease(tx, q, dlq, limit, visibility)
+        if got and attempt is not None:
+            fifo.remember_attempt(tx, attempt, [(item.id, item.lease_token) for item, _ in got])
         return got, (tx.next_due(q.engine_queue) if not got and wait else None)
 
     loop = asyncio.get_running_loop()
@@ -193,11 +210,27 @@ async def receive_message(ctx: Any, QueueUrl: str, AttributeNames: list[str] | N
         if next_due is not None:
             until = next_due - ctx.engine.now()
             timeout = min(timeout, until + 0.002 if until > 0 else 0.1)
-        await ctx.engine.wait(channel, max(timeout, 0.005))
+        await _wait(ctx.engine, channel, max(timeout, 0.005), stopping)
     if not got:
         return {}
     render = _renderer(q, AttributeNames, MessageSystemAttributeNames, MessageAttributeNames)
     return {"Messages": [render(item, doc) for item, doc in got]}
+
+
+async def _wait(engine: Any, channel: str, timeout: float, stopping: asyncio.Event | None) -> None:
+    """Sleep until a send wakes ``channel`` or ``timeout`` passes — or at once when the
+    server starts shutting down, so a 20 s long poll never holds up a graceful stop."""
+    if stopping is None or timeout < 0.5:
+        await engine.wait(channel, timeout)
+        return
+    woken = asyncio.ensure_future(engine.wait(channel, timeout))
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait((woken, stop), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (woken, stop):
+            if not task.done():
+                task.cancel()
 
 
 def _lease(tx: Tx, q: Queue, dlq: Queue | None, limit: int, visibility: float) -> list[tuple[QueueItem, dict]]:
@@ -265,8 +298,6 @@ def _renderer(q: Queue, names: list[str] | None, sys_names: list[str] | None, at
                 chosen = content.attributes_map(stored)
                 md5 = doc["ma"]
             else:
-                from squall.services.sqs.md5 import md5_of_attributes
-
                 chosen = content.attributes_map(stored, exact, prefixes)
                 md5 = md5_of_attributes(chosen)
             if chosen:
@@ -306,11 +337,17 @@ async def delete_message(ctx: Any, QueueUrl: str, ReceiptHandle: str) -> dict:
     item_id, token = content.parse_handle(q.engine_queue, ReceiptHandle)
     # A stale handle (the message was received again since) succeeds without deleting,
     # as documented for DeleteMessage.
-    await ctx.engine.transact(lambda tx: tx.ack(q.engine_queue, item_id, token or None))
+    await ctx.engine.transact(lambda tx: _ack(tx, q, item_id, token))
     return {}
 
 
-async def delete_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict:
+def _ack(tx: Tx, q: Queue, item_id: str, token: str) -> None:
+    # On FIFO queues a delete unblocks the message's group: wake long pollers.
+    if tx.ack(q.engine_queue, item_id, token or None) and q.fifo:
+        tx.notify(queue_channel(q.engine_queue))
+
+
+async def delete_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]] | None = None) -> dict:
     q = await catalog.get(ctx, QueueUrl)
     check_entries(Entries, "DeleteMessageBatchRequestEntry")
     ok: list[dict[str, str]] = []
@@ -325,7 +362,7 @@ async def delete_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, 
 
     def work(tx: Tx) -> None:
         for item_id, token in todo:
-            tx.ack(q.engine_queue, item_id, token or None)
+            _ack(tx, q, item_id, token)
 
     if todo:
         await ctx.engine.transact(work)
@@ -341,6 +378,8 @@ def _change(tx: Tx, q: Queue, handle: str, item_id: str, token: str, timeout: in
     if item.lease_token != token or item.visible_at <= tx.now:
         raise MessageNotInflight()
     tx.set_visibility(q.engine_queue, item_id, token, float(timeout))
+    if timeout == 0:  # visible again now: wake long pollers (the engine only wakes them on enqueue)
+        tx.notify(queue_channel(q.engine_queue))
 
 
 def _check_timeout(value: int | None) -> int:
@@ -359,7 +398,7 @@ async def change_message_visibility(ctx: Any, QueueUrl: str, ReceiptHandle: str,
     return {}
 
 
-async def change_message_visibility_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict:
+async def change_message_visibility_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, Any]] | None = None) -> dict:
     q = await catalog.get(ctx, QueueUrl)
     check_entries(Entries, "ChangeMessageVisibilityBatchRequestEntry")
     failed: list[dict[str, Any]] = []

@@ -23,6 +23,7 @@ from squall.services.sqs.catalog import NS_DELETED, NS_QUEUES, Queue
 from squall.services.sqs.errors import (
     InvalidAttributeName,
     InvalidParameterValue,
+    OverLimit,
     PurgeQueueInProgress,
     QueueDeletedRecently,
     QueueDoesNotExist,
@@ -30,6 +31,7 @@ from squall.services.sqs.errors import (
     invalid_value,
     missing,
 )
+from squall.services.sqs.fifo import NS_ATTEMPTS, NS_DEDUP
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
@@ -37,6 +39,7 @@ _LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
 DELETE_COOLDOWN = 60.0
 PURGE_COOLDOWN = 60.0
 MAX_TAGS = 50
+MAX_PERMISSION_ACTIONS = 7
 PERMISSION_ACTIONS = frozenset({"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
                                 "GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue"})
 
@@ -178,7 +181,8 @@ async def delete_queue(ctx: Any, QueueUrl: str) -> dict[str, Any]:
         tx.delete(NS_QUEUES, q.key)
         tx.put(NS_DELETED, q.key, str(tx.now).encode())
         tx.purge(fresh.engine_queue)
-        tx.delete_prefix("sqs/dedup", fresh.engine_queue + "/")
+        tx.delete_prefix(NS_DEDUP, fresh.engine_queue + "/")
+        tx.delete_prefix(NS_ATTEMPTS, fresh.engine_queue + "/")
 
     try:
         await ctx.engine.transact(work)
@@ -353,6 +357,10 @@ async def add_permission(ctx: Any, QueueUrl: str, Label: str, AWSAccountIds: lis
         raise missing("AWSAccountIds")
     if not Actions:
         raise missing("Actions")
+    # "An Amazon SQS policy can have a maximum of seven actions per statement."
+    # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_AddPermission.html
+    if len(Actions) > MAX_PERMISSION_ACTIONS:
+        raise OverLimit(f"{len(Actions)} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.")
     for action in Actions:
         if action not in PERMISSION_ACTIONS:
             raise invalid_value("ActionName", action, "Only the queue owner is allowed to invoke this action.")
