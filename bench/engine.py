@@ -5,6 +5,9 @@
 * ``lease+ack``: one consumer doing lease(10) then ack(10) in two
   transactions, sequentially — the latency of a receive/delete round.
 * ``lease+ack (8 consumers)``: the same with 8 concurrent consumers.
+* ``read under load``: latency of a one-record ``read()`` (one every ms) while
+  64 writers run 10-item enqueues — SQLite serves reads on a separate
+  connection, so they do not queue behind the writer's fsync.
 * ``--million``: also time lease+ack and stats with 1,000,000 items queued.
 
 Usage: ``python bench/engine.py [--seconds 3] [--pg postgresql://127.0.0.1:5432/test] [--million]``.
@@ -66,6 +69,33 @@ async def bench_lease_ack(e: Engine, seconds: float, consumers: int = 1) -> floa
     return cycles / (time.perf_counter() - t0)
 
 
+async def bench_read_under_load(e: Engine, seconds: float, writers: int = 64) -> tuple[float, float, float]:
+    """(p50 ms, p99 ms, writes/s) for point reads while ``writers`` clients enqueue."""
+    stop = time.perf_counter() + seconds
+    writes, lat = 0, []
+
+    def fn(tx):
+        for _ in range(10):
+            tx.enqueue("load", BODY)
+
+    async def writer():
+        nonlocal writes
+        while time.perf_counter() < stop:
+            await e.transact(fn)
+            writes += 1
+
+    async def reader():
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            await e.read(lambda tx: tx.get("ns", "key"))
+            lat.append(time.perf_counter() - t0)
+            await asyncio.sleep(0.001)
+
+    await asyncio.gather(reader(), *(writer() for _ in range(writers)))
+    lat.sort()
+    return lat[len(lat) // 2] * 1000, lat[int(len(lat) * 0.99)] * 1000, writes / seconds
+
+
 async def bench_million(e: Engine) -> None:
     def fill(tx):
         for _ in range(10_000):
@@ -99,6 +129,8 @@ async def run(backend: str, label: str, seconds: float, million: bool) -> None:
             print(f"{label:10} lease(10)+ack cycles/s, 1 consumer: {one:8,.0f}   ({1000 / one:.2f} ms/cycle)")
             many = await bench_lease_ack(e, seconds, consumers=8)
             print(f"{label:10} lease(10)+ack cycles/s, 8 consumers: {many:7,.0f}")
+            p50, p99, wps = await bench_read_under_load(e, seconds)
+            print(f"{label:10} read() under 64 writers: p50 {p50:.2f} ms, p99 {p99:.2f} ms ({wps:,.0f} writes/s)")
             if million:
                 await bench_million(e)
         finally:

@@ -40,6 +40,40 @@ def test_exception_rolls_back_only_that_transaction(run):
         assert sorted(hits) == ["good1", "good2"]
         with pytest.raises(Boom):
             await e.transact(bad)
+        # a failure first in a group-commit batch, and failures on either side of a success
+        results = await asyncio.gather(e.transact(bad), e.transact(good(3)), e.transact(bad),
+                                       e.transact(good(4)), e.transact(bad), return_exceptions=True)
+        assert [type(r) if isinstance(r, Exception) else r for r in results] == [Boom, 3, Boom, 4, Boom]
+        assert [k for k, _ in await e.read(lambda tx: tx.scan("ns"))] == ["good1", "good2", "good3", "good4"]
+        assert await e.read(lambda tx: tx.peek_items("q")) == []
+        assert sorted(hits) == ["good1", "good2", "good3", "good4"]
+
+    run(body)
+
+
+def test_reads_see_acknowledged_writes_while_writers_run(run):
+    async def body(e):
+        async def writer(n):
+            await e.transact(lambda tx: tx.put("w", f"{n:04}", b"x"))
+            return await e.read(lambda tx: tx.get("w", f"{n:04}"))
+
+        async def scanner():
+            for _ in range(20):
+                rows = await e.read(lambda tx: tx.scan("w"))
+                keys = [k for k, _ in rows]
+                assert keys == sorted(keys)
+                await asyncio.sleep(0)
+
+        got = await asyncio.gather(*(writer(n) for n in range(200)), scanner())
+        assert got[:200] == [b"x"] * 200
+
+        def failing_read(tx):
+            tx.get("w", "0000")
+            raise Boom()
+
+        with pytest.raises(Boom):
+            await e.read(failing_read)
+        assert await e.read(lambda tx: tx.get("w", "0001")) == b"x"
 
     run(body)
 

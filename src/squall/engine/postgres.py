@@ -48,6 +48,11 @@ SCHEMA_LOCK = 0x5371_7561_6C6C  # "Squall": the advisory lock key for migrations
 MAX_RETRIES = 8
 
 
+def _read_only(conn: Any) -> None:
+    """Pool ``configure`` hook for the read pool: a write inside ``read()`` fails loudly."""
+    conn.read_only = True
+
+
 @functools.lru_cache(maxsize=2048)
 def _pg(sql: str) -> str:
     """``?`` placeholders (the shared SQL) → psycopg's ``%s``."""
@@ -70,15 +75,19 @@ class PgTx(SqlTx):
 class PostgresEngine(Engine):
     name = "postgresql"
 
-    def __init__(self, url: str, *, workers: int = 4) -> None:
+    def __init__(self, url: str, *, workers: int = 4, readers: int = 2) -> None:
         self.url = url
         self.workers = workers
+        self.readers = readers
         self.clock: Callable[[], float] = time.time
         self.wakeups = Wakeups()
         self._pool: Any = None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._read_pool: Any = None
+        self._read_executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
+        self._listening = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._started = False
@@ -93,17 +102,28 @@ class PostgresEngine(Engine):
         self._pool = ConnectionPool(self.url, min_size=1, max_size=self.workers, open=False,
                                     kwargs={"autocommit": False}, name="squall-engine")
         self._executor = concurrent.futures.ThreadPoolExecutor(self.workers, thread_name_prefix="squall-pg")
+        # reads get their own threads and READ ONLY connections: they never queue behind writes
+        self._read_pool = ConnectionPool(self.url, min_size=1, max_size=self.readers, open=False,
+                                         kwargs={"autocommit": False}, configure=_read_only,
+                                         name="squall-engine-read")
+        self._read_executor = concurrent.futures.ThreadPoolExecutor(self.readers, thread_name_prefix="squall-pg-r")
         try:
             await self._loop.run_in_executor(self._executor, self._open)
         except Exception as exc:
             self._executor.shutdown(wait=False)
+            self._read_executor.shutdown(wait=False)
+            self._pool.close()
+            self._read_pool.close()
             raise EngineError(f"cannot open PostgreSQL engine: {exc}") from exc
         self._listener = threading.Thread(target=self._listen, name="squall-pg-listen", daemon=True)
         self._listener.start()
+        # once start() returns, NOTIFYs from other nodes reach this node's waiters
+        await self._loop.run_in_executor(None, self._listening.wait, 10)
         self._started = True
 
     def _open(self) -> None:
         self._pool.open(wait=True, timeout=15)
+        self._read_pool.open(wait=True, timeout=15)
         with self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             for stmt in pg_statements():
@@ -121,18 +141,28 @@ class PostgresEngine(Engine):
         executor = self._executor
         assert executor is not None
         await loop.run_in_executor(None, functools.partial(executor.shutdown, wait=True))
+        if self._read_executor is not None:
+            await loop.run_in_executor(None, functools.partial(self._read_executor.shutdown, wait=True))
         if self._listener is not None:
             await loop.run_in_executor(None, self._listener.join, 5)
         await loop.run_in_executor(None, self._pool.close)
+        await loop.run_in_executor(None, self._read_pool.close)
 
     # ---- transactions ------------------------------------------------------------
     async def transact(self, fn: Callable[[Tx], T]) -> T:
+        return await self._submit(fn, False)
+
+    async def read(self, fn: Callable[[Tx], T]) -> T:
+        return await self._submit(fn, True)
+
+    async def _submit(self, fn: Callable[[Tx], T], read: bool) -> T:
         if self._closed or not self._started:
             raise EngineError("postgresql engine is not running")
-        assert self._executor is not None
+        executor = self._read_executor if read else self._executor
+        assert executor is not None
         loop = asyncio.get_running_loop()
         try:
-            value, channels, callbacks = await loop.run_in_executor(self._executor, self._run, fn)
+            value, channels, callbacks = await loop.run_in_executor(executor, self._run, fn, read)
         except RuntimeError as exc:  # executor shut down under us
             raise EngineError(str(exc)) from exc
         run_callbacks(callbacks)
@@ -140,16 +170,17 @@ class PostgresEngine(Engine):
             self.wakeups.fire(channels)
         return value
 
-    def _run(self, fn: Callable[[Tx], T]) -> tuple[T, set[str], list]:
+    def _run(self, fn: Callable[[Tx], T], read: bool = False) -> tuple[T, set[str], list]:
         import psycopg
         from psycopg import errors
 
+        pool = self._read_pool if read else self._pool
         for attempt in range(MAX_RETRIES):
             try:
-                with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+                with pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
                     tx = PgTx(cur, self.clock())
                     value = fn(tx)
-                    if tx.channels:
+                    if tx.channels and not read:
                         cur.execute("SELECT pg_notify(%s, c) FROM unnest(%s::text[]) AS c",
                                     (NOTIFY_CHANNEL, list(tx.channels)))
                 return value, tx.channels, tx.callbacks
@@ -175,6 +206,9 @@ class PostgresEngine(Engine):
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    if self._listening.is_set():  # a reconnect: anything may have been missed
+                        loop.call_soon_threadsafe(self.wakeups.fire_all)
+                    self._listening.set()
                     while not self._stop.is_set():
                         channels = [n.payload for n in conn.notifies(timeout=0.25)]
                         if channels:

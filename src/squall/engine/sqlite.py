@@ -188,6 +188,7 @@ class SqliteEngine(Engine):
     def _open_reader(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,
                                cached_statements=256)
+        conn.execute("PRAGMA busy_timeout=5000")
         conn.execute("PRAGMA query_only=ON")  # a write in read() fails instead of racing the writer
         conn.execute("PRAGMA cache_size=-32768")
         conn.execute("PRAGMA temp_store=MEMORY")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from os import urandom
 from typing import Any
 
 from squall.engine.api import DuplicateItem, LogRecord, QueueItem, QueueStats, Timer, Tx, queue_channel
@@ -38,7 +39,8 @@ def prefix_end(prefix: str) -> str | None:
 
 
 def _token() -> str:
-    return uuid.uuid4().hex
+    """A fresh lease token: 128 random bits as hex (``os.urandom`` is ~4x cheaper than ``uuid4``)."""
+    return urandom(16).hex()
 
 
 class SqlTx(Tx):

@@ -49,6 +49,10 @@ class Wakeups:
                     if not fut.done():
                         fut.set_result(None)
 
+    def fire_all(self) -> None:
+        """Wake every waiter (after notifications may have been missed, e.g. a reconnect)."""
+        self.fire(list(self._waiters))
+
     def waiting(self, channel: str) -> int:
         """How many waiters ``channel`` has (diagnostics, tests)."""
         return len(self._waiters.get(channel, ()))
