@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 
 from squall.errors import ServiceError
-from squall.gateway import auth
+from squall.gateway import auth, canonical
 from squall.gateway.http import Request
 from tests.gateway.capture import capture
 from tests.gateway.signing import ENDPOINT, UNKNOWN, settings, signed
@@ -440,4 +440,4 @@ def test_canonical_encoding_fast_path_agrees_with_reencoding():
     rng = random.Random(7)
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8))) for _ in range(2000)]
     for s in samples:
-        assert auth._enc(s) == slow(s), s
+        assert canonical._enc(s) == slow(s), s

@@ -47,9 +47,18 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
-from urllib.parse import quote, unquote, unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from squall.errors import ServiceError
+from squall.gateway.canonical import (
+    ALGORITHM,
+    _literal_query,
+    _presigned_query,
+    canonical_query,
+    canonical_request,
+    canonical_uri,
+    string_to_sign,
+)
 
 __all__ = [
     "ALGORITHM",
@@ -63,13 +72,11 @@ __all__ = [
 
 log = logging.getLogger("squall.auth")
 
-ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW = 15 * 60  # seconds
 MAX_PRESIGN_EXPIRES = 7 * 24 * 3600
 EMPTY_SHA256 = sha256(b"").hexdigest()
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _S3_SERVICES = frozenset({"s3", "s3-object-lambda", "s3-outposts", "s3express"})
-_SAFE_RE = re.compile(r"[A-Za-z0-9_.~\-]*\Z")
 _HEX64_RE = re.compile(r"[0-9a-f]{64}\Z")
 
 SIGNATURE_MISMATCH = (
@@ -251,128 +258,6 @@ def _request_date(headers: dict[str, str]) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- canonicalization
-
-
-def _remove_dot_segments(path: str) -> str:
-    out: list[str] = []
-    for seg in path.split("/"):
-        if seg and seg != ".":
-            if seg == "..":
-                if out:
-                    out.pop()
-            else:
-                out.append(seg)
-    first = "/" if path[0] == "/" else ""
-    last = "/" if path[-1] == "/" and out else ""
-    return first + "/".join(out) + last
-
-
-def canonical_uri(path: str, s3: bool) -> str:
-    if not path:
-        return "/"
-    if s3:
-        return path
-    if "//" in path or "/." in path:
-        path = _remove_dot_segments(path)
-    if _SAFE_PATH_RE.match(path):
-        return path
-    return quote(path, safe="/~")
-
-
-_SAFE_PATH_RE = re.compile(r"[A-Za-z0-9_.~/\-]*\Z")
-
-
-# already canonical: unreserved characters and upper-case %XX escapes of anything but an
-# unreserved character (those must be decoded), so re-encoding would not change it
-_CANONICAL_RE = re.compile(
-    r"[A-Za-z0-9_.~\-]*(?:%(?![46][1-9A-F]|[57][0-9A]|3[0-9]|2[DE]|5F|7E)[0-9A-F]{2}[A-Za-z0-9_.~\-]*)*\Z"
-)
-
-
-def _enc(s: str) -> str:
-    if (_CANONICAL_RE if "%" in s else _SAFE_RE).match(s):
-        return s
-    return quote(unquote_to_bytes(s), safe="-_.~")
-
-
-_PRESIGN_KEYS = frozenset(
-    ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders")
-)  # already canonical as keys
-
-
-def _unquote(v: str) -> str:
-    """``unquote`` with a fast path for the one escape presigned URLs carry (``%2F`` in the
-    credential); ``urllib``'s unquote costs ~2 µs."""
-    if "%" not in v:
-        return v
-    fast = v.replace("%2F", "/")
-    return fast if "%" not in fast else unquote(v)
-
-
-def _presigned_query(qs: str) -> tuple[dict[str, str], str]:
-    """One pass over a presigned URL's query: the first value of each ``X-Amz-*`` parameter
-    (percent-decoded, ``+`` kept literal) and the canonical query without ``X-Amz-Signature``."""
-    params: dict[str, str] = {}
-    pairs = []
-    for part in qs.split("&"):
-        if not part:
-            continue
-        k, _, v = part.partition("=")
-        if k[:6] == "X-Amz-":
-            if k not in params:
-                params[k] = _unquote(v)
-            if k == "X-Amz-Signature":
-                continue
-        pairs.append((k if k in _PRESIGN_KEYS else _enc(k), _enc(v)))
-    pairs.sort()
-    return params, "&".join([f"{k}={v}" for k, v in pairs])
-
-
-def canonical_query(qs: str, drop_signature: bool = False) -> str:
-    """Pairs decoded, re-encoded (RFC 3986) and sorted; ``X-Amz-Signature`` dropped if asked."""
-    if not qs:
-        return ""
-    pairs = []
-    for part in qs.split("&"):
-        if not part:
-            continue
-        k, _, v = part.partition("=")
-        if drop_signature and k == "X-Amz-Signature":
-            continue
-        pairs.append((_enc(k), _enc(v)))
-    pairs.sort()
-    return "&".join([f"{k}={v}" for k, v in pairs])
-
-
-def _literal_query(qs: str, drop_signature: bool = False) -> str:
-    """botocore's canonical form of a URL that already has a query: pairs as sent, sorted."""
-    pairs = []
-    for part in qs.split("&"):
-        k, _, v = part.partition("=")
-        if drop_signature and k == "X-Amz-Signature":
-            continue
-        pairs.append((k, v))
-    pairs.sort()
-    return "&".join([f"{k}={v}" for k, v in pairs])
-
-
-def canonical_request(
-    method: str, uri: str, query: str, headers: dict[str, str], signed_headers: str, payload_hash: str
-) -> str:
-    lines = []
-    for name in signed_headers.split(";"):
-        value = headers.get(name, "")
-        if "  " in value or value[:1] == " " or value[-1:] == " " or "\t" in value or "\n" in value:
-            value = " ".join(value.split())
-        lines.append(f"{name}:{value}\n")
-    return f"{method}\n{uri}\n{query}\n{''.join(lines)}\n{signed_headers}\n{payload_hash}"
-
-
-def string_to_sign(amz_date: str, scope: str, creq: str) -> str:
-    return f"{ALGORITHM}\n{amz_date}\n{scope}\n{sha256(creq.encode('utf-8')).hexdigest()}"
-
-
 # --------------------------------------------------------------------------- verify
 
 
@@ -440,7 +325,9 @@ def verify(
         if "X-Amz-Credential=" in qs:
             return _verify_presigned(request, settings, keys, service, now)
         if "AWSAccessKeyId=" in qs and "Signature=" in qs:
-            return _verify_presigned_v2(request, settings, keys, now)
+            from squall.gateway.sigv2 import verify_presigned_v2
+
+            return verify_presigned_v2(request, settings, keys, now)
     if settings.strict_auth:
         raise _missing(service in _S3_SERVICES)
     return AuthResult(None, settings.account_id, settings.region, None)
@@ -680,82 +567,3 @@ def _verify_presigned(request, settings, keys, hint: str | None, now: float | No
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
 
-
-# --------------------------------------------------------------------------- S3 SigV2 presigned URLs
-# boto3's S3 ``generate_presigned_url`` still defaults to SigV2 query auth
-# (``AWSAccessKeyId``/``Signature``/``Expires``) unless ``signature_version="s3v4"``.
-
-
-def _v2_resources() -> frozenset[str]:
-    from botocore.auth import HmacV1Auth
-
-    return frozenset(HmacV1Auth.QSAOfInterest)
-
-
-_V2_RESOURCES: frozenset[str] | None = None
-
-
-def _v2_canonical_resource(path: str, qs: str) -> str:
-    global _V2_RESOURCES
-    if _V2_RESOURCES is None:
-        _V2_RESOURCES = _v2_resources()
-    from urllib.parse import unquote
-
-    sub = []
-    for part in qs.split("&"):
-        k, sep, v = part.partition("=")
-        if k in _V2_RESOURCES:
-            sub.append((k, f"{k}={unquote(v)}" if sep else k))
-    if sub:
-        sub.sort(key=lambda kv: kv[0])
-        return path + "?" + "&".join(x for _, x in sub)
-    return path
-
-
-def _verify_presigned_v2(request, settings, keys, now: float | None) -> AuthResult:
-    import base64
-
-    q = request.query
-    access_key = (q.get("AWSAccessKeyId") or [""])[0]
-    signature = (q.get("Signature") or [""])[0]
-    expires_s = (q.get("Expires") or [""])[0]
-    found = keys.lookup(access_key)
-    if found is None:
-        if settings.strict_auth:
-            raise _unknown_key(True, access_key)
-        return AuthResult(access_key or None, settings.account_id, settings.region, "s3", presigned=True)
-    secret, account = found
-    try:
-        expires = int(expires_s)
-    except ValueError:
-        raise _error(
-            "AccessDenied",
-            "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters",
-            403,
-        ) from None
-    current = time.time() if now is None else now
-    if current > expires:
-        raise _error(
-            "AccessDenied", "Request has expired", 403, Expires=_iso(expires), ServerTime=_iso(current)
-        )
-    h = request.headers
-    amz = sorted(
-        (k, ",".join(x.strip() for x in v.split(","))) for k, v in h.items() if k.startswith("x-amz-")
-    )
-    custom = "".join(f"{k}:{v}\n" for k, v in amz)
-    head = f"{request.method.upper()}\n{h.get('content-md5', '')}\n{h.get('content-type', '')}\n{expires_s}\n{custom}"
-    paths = [request.path or "/"]
-    host = request.host.partition(":")[0]
-    i = host.find(".s3.")
-    if i < 0 and host.endswith(".localhost"):
-        i = len(host) - len(".localhost")
-    if i > 0:  # virtual-hosted bucket: the resource still starts with /bucket
-        paths.append("/" + host[:i] + (request.path or "/"))
-    for path in paths:
-        sts = head + _v2_canonical_resource(path, request.query_string)
-        expected = base64.b64encode(hmac.digest(secret.encode(), sts.encode(), "sha1")).decode()
-        if hmac.compare_digest(expected, signature):
-            return AuthResult(
-                access_key, account, settings.region, "s3", True, None, signature, None, None, None, True
-            )
-    raise _mismatch(True, access_key, sts, "", signature)

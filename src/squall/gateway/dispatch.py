@@ -50,7 +50,7 @@ class Dispatcher:
             if service is None:
                 try:
                     handler = get_handler(route.model, route.protocol)
-                except Exception:  # no usable model: answer in the fallback shape
+                except Exception:  # noqa: BLE001 - no usable model: answer in the fallback shape
                     handler = get_handler(*_FALLBACK)
                 raise NotImplementedOperation(
                     f"The service {route.service!r} is not implemented by squall yet.",
