@@ -33,7 +33,7 @@ class Settings:
         return f"http://{host}:{self.port}"
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, **overrides: object) -> Settings:
         """Settings from ``SQUALL_*`` environment variables, then explicit overrides."""
         env: dict[str, object] = {}
         if "SQUALL_HOST" in os.environ:

@@ -72,7 +72,7 @@ class OutboxRelay:
             try:
                 await handler(item.body)
                 done.append(item)
-            except Exception:  # noqa: BLE001 - retry later, never lose the event
+            except Exception:
                 log.exception("outbox handler for %s failed; will retry", topic)
                 await self.engine.transact(
                     lambda tx, i=item: tx.set_visibility(queue, i.id, i.lease_token, self.RETRY_DELAY)

@@ -39,6 +39,8 @@ class Dispatcher:
         self.runtime = runtime
         self.settings = runtime.settings
         self.keys = auth.KeyStore(self.settings)
+        # (service, protocol) -> handler: skips hashing the name overrides per request
+        self._handlers: dict[tuple[str, str], ProtocolHandler] = {}
 
     async def handle(self, request: Request) -> Response:
         request_id = new_request_id()
@@ -55,7 +57,10 @@ class Dispatcher:
                 raise NotImplementedOperation(
                     f"The service {route.service!r} is not implemented by squall yet.",
                 )
-            handler = get_handler(service.model, route.protocol, service.name_overrides or None)
+            handler = self._handlers.get((route.service, route.protocol))
+            if handler is None:
+                handler = get_handler(service.model, route.protocol, service.name_overrides or None)
+                self._handlers[(route.service, route.protocol)] = handler
             identity = auth.verify(request, self.settings, self.keys, service=route.service)
             operation = handler.operation_for(request)
             params = handler.parse(request, operation)

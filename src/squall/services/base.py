@@ -29,14 +29,14 @@ class Runtime:
     """What a running server gives services: settings, the engine, shared state."""
 
     settings: Any  # squall.config.Settings
-    engine: "Engine"
+    engine: Engine
     state: dict[str, Any] = field(default_factory=dict)  # per-service caches, keyed by service name
     stopping: Any = None  # asyncio.Event set when the server shuts down
 
 
 @dataclass
 class RequestContext:
-    request: "Request"
+    request: Request
     runtime: Runtime
     service: str
     operation: str
@@ -47,7 +47,7 @@ class RequestContext:
     protocol: str = ""
 
     @property
-    def engine(self) -> "Engine":
+    def engine(self) -> Engine:
         return self.runtime.engine
 
 
