@@ -197,3 +197,30 @@ def test_emit_goes_to_outbox_queue(run):
         assert [i.body for i in got] == [b"evt"]
 
     run(body)
+
+
+def test_enqueue_many_is_a_loop_of_enqueue(run, clock):
+    async def body(e):
+        await e.transact(lambda tx: tx.enqueue_many("q", [("a", b"1", 0.0), ("b", b"2", 5.0)]))
+        a = await e.read(lambda tx: tx.get_item("q", "a"))
+        b = await e.read(lambda tx: tx.get_item("q", "b"))
+        assert (a.body, a.visible_at, a.enqueued_at, a.group, a.receive_count) == (b"1", clock.t, clock.t, None, 0)
+        assert (b.body, b.visible_at, b.enqueued_at) == (b"2", clock.t + 5, clock.t)
+        assert a.seq < b.seq
+        await e.transact(lambda tx: tx.enqueue_many("q", []))
+
+        def dup_midway(tx):
+            try:
+                tx.enqueue_many("q", [("c", b"3", 0.0), ("a", b"x", 0.0), ("d", b"4", 0.0)])
+            except DuplicateItem:
+                return "dup"
+
+        assert await e.transact(dup_midway) == "dup"
+        ids = [i.id for i in await e.read(lambda tx: tx.peek_items("q"))]
+        assert ids == ["a", "b", "c"]  # entries before the duplicate kept, none after it
+        assert (await e.read(lambda tx: tx.get_item("q", "a"))).body == b"1"
+        with pytest.raises(DuplicateItem):
+            await e.transact(lambda tx: tx.enqueue_many("q", [("e", b"5", 0.0), ("b", b"x", 0.0)]))
+        assert await e.read(lambda tx: tx.get_item("q", "e")) is None  # the failed transaction left nothing
+
+    run(body)

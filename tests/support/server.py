@@ -8,10 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import urllib.request
 
 
 def free_port() -> int:
@@ -33,7 +32,7 @@ class ServerProcess:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
+    def start(self, timeout: float = 30.0) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"squall-{self.port}.log"
         log = open(self.log_path, "ab")
@@ -79,7 +78,7 @@ class ServerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
 
-    def restart(self) -> "ServerProcess":
+    def restart(self) -> ServerProcess:
         return self.start()
 
 

@@ -156,6 +156,14 @@ class Tx(abc.ABC):
         uuid4 hex; ids are unique per queue. ``enqueued_at`` lets a move to
         another queue keep the original age. Wakes consumers of ``queue`` on commit."""
 
+    def enqueue_many(self, queue: str, entries: Iterable[tuple[str, bytes, float]]) -> None:
+        """``enqueue(queue, body, id=id, delay=delay)`` for each ``(id, body, delay)`` in
+        order, returning nothing (a backend may skip building the items: the fast path
+        for batched sends). A duplicate id raises ``DuplicateItem`` with the entries
+        before it enqueued and none after it, exactly like the loop."""
+        for item_id, body, delay in entries:
+            self.enqueue(queue, body, id=item_id, delay=delay)
+
     @abc.abstractmethod
     def lease(
         self,

@@ -9,7 +9,10 @@ Five tables carry every primitive:
   (SQLite's rowid / a PostgreSQL identity) that gives FIFO order. Indexes:
   (queue, id) unique, (queue, visible_at) for standard leases and stats,
   (queue, seq) for FIFO order and peeks, (queue, grp, visible_at) for the
-  FIFO "is this group blocked" probe.
+  FIFO "is this group blocked" probe. On SQLite ``items.queue`` is the
+  queue's integer ``qid`` from ``queues (qid, name)`` (a row per queue name
+  ever enqueued to, never deleted): a small integer in four indexes instead of
+  a ~50-character name makes an insert ~40 % cheaper. PostgreSQL keeps the name.
 * ``log_heads`` / ``logs`` / ``checkpoints`` — partitioned logs; the head row
   per (log, partition) is the sequence counter, so sequence numbers never go
   back even after a trim and concurrent appenders serialize on that row.
@@ -21,13 +24,14 @@ The statements are idempotent (``IF NOT EXISTS``) so every start runs them.
 from __future__ import annotations
 
 SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queues (qid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS records (
     ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (ns, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    queue TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, grp TEXT,
+    queue INTEGER NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, grp TEXT,
     enqueued_at REAL NOT NULL, visible_at REAL NOT NULL,
     receive_count INTEGER NOT NULL DEFAULT 0, first_received_at REAL, lease_token TEXT
 );

@@ -38,7 +38,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,9 +55,37 @@ _STOP = object()
 
 
 class SqliteTx(SqlTx):
-    """SQLite needs no locking: only the writer thread touches the connection."""
+    """SQLite needs no locking: only the writer thread touches the connection.
 
-    __slots__ = ()
+    Items are keyed on a queue's integer id (``queues`` table, see ``schema.py``).
+    ``qids`` is the engine's name → qid cache, shared by every transaction; it only
+    ever holds mappings that are committed (qids are never deleted or changed).
+    A mapping this transaction looked up or created goes to ``new_qids`` and the
+    engine adds it to the cache only after the transaction's batch committed, so a
+    rolled-back job or a failed commit can never leave a qid in the cache that the
+    database does not hold.
+    """
+
+    def __init__(self, conn: Any, now: float, qids: dict[str, int]) -> None:
+        super().__init__(conn, now)
+        self._qids = qids
+        self.new_qids: dict[str, int] | None = None
+
+    def _qid(self, queue: str, create: bool = False) -> int:
+        qid = self._qids.get(queue)
+        if qid is not None:
+            return qid
+        row = self._c.execute("SELECT qid FROM queues WHERE name = ?", (queue,)).fetchone()
+        if row is not None:
+            qid = row[0]
+        elif create:
+            qid = self._c.execute("INSERT INTO queues (name) VALUES (?)", (queue,)).lastrowid
+        else:
+            return 0  # no such queue: rowids start at 1, so no item matches
+        if self.new_qids is None:
+            self.new_qids = {}
+        self.new_qids[queue] = qid
+        return qid
 
     def enqueue(self, queue: str, body: bytes, *, id: str | None = None, delay: float = 0.0,
                 group: str | None = None, enqueued_at: float | None = None) -> QueueItem:
@@ -69,12 +97,35 @@ class SqliteTx(SqlTx):
         cur = self._c.execute(
             "INSERT INTO items (queue, id, body, grp, enqueued_at, visible_at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (queue, id) DO NOTHING",
-            (queue, item_id, body, group, enq, visible_at),
+            (self._qids.get(queue) or self._qid(queue, True), item_id, body, group, enq, visible_at),
         )
         if cur.rowcount != 1:
             raise DuplicateItem(f"queue {queue!r} already holds item {item_id!r}")
         self.channels.add("queue:" + queue)
         return QueueItem(queue, item_id, body, group, enq, visible_at, 0, None, None, cur.lastrowid)
+
+
+    def enqueue_many(self, queue: str, entries: Iterable[tuple[str, bytes, float]]) -> None:
+        # One executemany, no QueueItem per row. A plain INSERT stops at the first
+        # duplicate with the rows before it kept, like a loop of ``enqueue``.
+        qid = self._qids.get(queue) or self._qid(queue, True)
+        now = self.now
+        rows = [(qid, item_id, body, now + delay if delay > 0 else now, now) for item_id, body, delay in entries]
+        if not rows:
+            return
+        conn = self._c
+        before = conn.total_changes
+        try:
+            conn.executemany(
+                "INSERT INTO items (queue, id, body, grp, visible_at, enqueued_at) VALUES (?, ?, ?, NULL, ?, ?)", rows)
+        except sqlite3.IntegrityError as exc:
+            if "UNIQUE" not in str(exc):
+                raise
+            done = conn.total_changes - before
+            if done:
+                self.channels.add("queue:" + queue)
+            raise DuplicateItem(f"queue {queue!r} already holds item {rows[done][1]!r}") from None
+        self.channels.add("queue:" + queue)
 
 
 _Job = tuple[Callable[[Tx], Any], asyncio.Future, asyncio.AbstractEventLoop]
@@ -132,6 +183,7 @@ class SqliteEngine(Engine):
         self.clock: Callable[[], float] = time.time
         self.wakeups = Wakeups()
         self.batches = 0  # commits so far (for benchmarks and tests)
+        self._qids: dict[str, int] = {}  # queue name -> committed qid (see SqliteTx)
         self._writer: _Lane | None = None
         self._reader: _Lane | None = None
         self._lock_fd: int | None = None
@@ -238,12 +290,13 @@ class SqliteEngine(Engine):
         results: list[tuple[asyncio.Future, bool, Any]] = []
         channels: set[str] = set()
         callbacks: list[Callable[[], Any]] = []
-        clock = self.clock
+        new_qids: list[dict[str, int]] = []
+        clock, qids = self.clock, self._qids
         try:
             conn.execute("BEGIN")
             dirty = False  # has a job's work been kept in this transaction yet?
             for fn, fut, _loop in jobs:
-                tx = SqliteTx(conn, clock())
+                tx = SqliteTx(conn, clock(), qids)
                 if dirty:
                     conn.execute("SAVEPOINT job")
                 try:
@@ -263,7 +316,11 @@ class SqliteEngine(Engine):
                 results.append((fut, True, value))
                 channels |= tx.channels
                 callbacks.extend(tx.callbacks)
+                if tx.new_qids:
+                    new_qids.append(tx.new_qids)
             conn.execute("COMMIT")
+            for found in new_qids:  # committed now: safe to cache
+                qids.update(found)
         except Exception as exc:
             log.exception("sqlite commit failed")
             try:
@@ -284,14 +341,16 @@ class SqliteEngine(Engine):
         results: list[tuple[asyncio.Future, bool, Any]] = []
         channels: set[str] = set()
         callbacks: list[Callable[[], Any]] = []
-        clock = self.clock
+        clock, qids = self.clock, self._qids
         conn.execute("BEGIN")
         for fn, fut, _loop in jobs:
-            tx = SqliteTx(conn, clock())
+            tx = SqliteTx(conn, clock(), qids)
             try:
                 results.append((fut, True, fn(tx)))
                 channels |= tx.channels
                 callbacks.extend(tx.callbacks)
+                if tx.new_qids:  # a reader only sees committed rows (memory: on the writer, after its commits)
+                    qids.update(tx.new_qids)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 results.append((fut, False, exc))
             if not conn.in_transaction:  # an error ended it; keep the rest in one

@@ -8,8 +8,10 @@ locking for concurrent leasers (``FOR UPDATE SKIP LOCKED``), the per-queue lock
 that makes FIFO group blocking correct with many nodes, and cross-node
 notification. With one SQLite writer thread none of the locking is needed.
 
-Nothing is cached in Python: every call reads the database, so memory stays
-flat however many items a queue holds.
+Nothing about items is cached in Python: every call reads the database, so
+memory stays flat however many items a queue holds. The one hook for that,
+:meth:`SqlTx._qid`, lets SQLite key items on a small integer per queue name
+(PostgreSQL keeps the name).
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class SqlTx(Tx):
     # ---- backend hooks -------------------------------------------------------
     def _x(self, sql: str, params: tuple | list = ()) -> Any:
         return self._c.execute(sql, params)
+
+    def _qid(self, queue: str, create: bool = False) -> Any:
+        """The value the ``items.queue`` column holds for ``queue``: the name itself here;
+        SQLite overrides this with a small integer id (see ``SqliteTx``). ``create`` is
+        True only on enqueue; otherwise an unknown queue may map to a value no item holds."""
+        return queue
 
     def _lock_queue(self, queue: str) -> None:
         """Serialize FIFO leasers of ``queue`` for the rest of the transaction (no-op: one writer)."""
@@ -132,7 +140,7 @@ class SqlTx(Tx):
         row = self._x(
             "INSERT INTO items (queue, id, body, grp, enqueued_at, visible_at) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (queue, id) DO NOTHING RETURNING seq",
-            (queue, item_id, body, group, enq, visible_at),
+            (self._qid(queue, True), item_id, body, group, enq, visible_at),
         ).fetchone()
         if row is None:
             raise DuplicateItem(f"queue {queue!r} already holds item {item_id!r}")
@@ -146,13 +154,13 @@ class SqlTx(Tx):
         rows = self._pick_fifo(queue, limit, max_receive) if fifo else self._pick(queue, limit, max_receive)
         if not rows:
             return []
-        now, until = self.now, self.now + visibility
+        now, until, q = self.now, self.now + visibility, self._qid(queue)
         out, updates = [], []
         for seq, id_, body, grp, enq, _vis, rc, first, _tok in rows:
             token = _token()
             first = now if first is None else first
             out.append(QueueItem(queue, id_, bytes(body), grp, enq, until, rc + 1, first, token, seq))
-            updates.append((until, rc + 1, token, first, queue, seq))
+            updates.append((until, rc + 1, token, first, q, seq))
         self._c.executemany(self._sql(
             "UPDATE items SET visible_at = ?, receive_count = ?, lease_token = ?, first_received_at = ? "
             "WHERE queue = ? AND seq = ?"), updates)
@@ -162,7 +170,7 @@ class SqlTx(Tx):
         return sql
 
     def _pick(self, queue: str, limit: int, max_receive: int | None) -> list[tuple]:
-        extra, params = "", [queue, self.now]
+        extra, params = "", [self._qid(queue), self.now]
         if max_receive is not None:
             extra, params = " AND receive_count < ?", [*params, max_receive]
         return self._x(
@@ -176,13 +184,13 @@ class SqlTx(Tx):
         yields only its due items below its first not-due item, and nothing
         at all while one of its items is in flight."""
         self._lock_queue(queue)
-        now, picked, after = self.now, [], 0
+        now, picked, after, q = self.now, [], 0, self._qid(queue)
         barrier: dict[str, float] = {}  # group -> first seq it may not pass
         batch = max(limit * 4, 64)
         while len(picked) < limit:
             rows = self._x(
                 f"SELECT {ITEM_COLS} FROM items WHERE queue = ? AND seq > ? AND visible_at <= ? "
-                f"ORDER BY seq LIMIT ?", (queue, after, now, batch)).fetchall()
+                f"ORDER BY seq LIMIT ?", (q, after, now, batch)).fetchall()
             for row in rows:
                 seq, grp, rc = row[0], row[3], row[6]
                 if grp is not None:
@@ -206,12 +214,13 @@ class SqlTx(Tx):
     def _group_barrier(self, queue: str, grp: str) -> float:
         row = self._x(
             "SELECT min(seq), max(CASE WHEN receive_count > 0 THEN 1 ELSE 0 END) FROM items "
-            "WHERE queue = ? AND grp = ? AND visible_at > ?", (queue, grp, self.now)).fetchone()
+            "WHERE queue = ? AND grp = ? AND visible_at > ?", (self._qid(queue), grp, self.now)).fetchone()
         if row[0] is None:
             return float("inf")
         return -1.0 if row[1] else float(row[0])
 
     def ack(self, queue: str, id: str, lease_token: str | None = None) -> bool:
+        queue = self._qid(queue)
         if lease_token is None:
             return self._x("DELETE FROM items WHERE queue = ? AND id = ?", (queue, id)).rowcount > 0
         return self._x("DELETE FROM items WHERE queue = ? AND id = ? AND lease_token = ?",
@@ -219,6 +228,7 @@ class SqlTx(Tx):
 
     def set_visibility(self, queue: str, id: str, lease_token: str | None, delay: float) -> bool:
         until = self.now + max(delay, 0.0)
+        queue = self._qid(queue)
         if lease_token is None:
             cur = self._x("UPDATE items SET visible_at = ? WHERE queue = ? AND id = ?", (until, queue, id))
         else:
@@ -227,26 +237,29 @@ class SqlTx(Tx):
         return cur.rowcount > 0
 
     def get_item(self, queue: str, id: str) -> QueueItem | None:
-        row = self._x(f"SELECT {ITEM_COLS} FROM items WHERE queue = ? AND id = ?", (queue, id)).fetchone()
+        row = self._x(f"SELECT {ITEM_COLS} FROM items WHERE queue = ? AND id = ?",
+                      (self._qid(queue), id)).fetchone()
         return None if row is None else self._item(queue, row)
 
     def peek_items(self, queue: str, *, limit: int = 100, after_seq: int = 0) -> list[QueueItem]:
         rows = self._x(f"SELECT {ITEM_COLS} FROM items WHERE queue = ? AND seq > ? ORDER BY seq LIMIT ?",
-                       (queue, after_seq, max(limit, 0))).fetchall()
+                       (self._qid(queue), after_seq, max(limit, 0))).fetchall()
         return [self._item(queue, r) for r in rows]
 
     def remove_items(self, queue: str, ids: Iterable[str]) -> int:
-        return sum(self._x("DELETE FROM items WHERE queue = ? AND id = ?", (queue, i)).rowcount for i in ids)
+        q = self._qid(queue)
+        return sum(self._x("DELETE FROM items WHERE queue = ? AND id = ?", (q, i)).rowcount for i in ids)
 
     def expire_items(self, queue: str, enqueued_before: float, limit: int = 1000) -> int:
         return self._x(
             "DELETE FROM items WHERE seq IN (SELECT seq FROM items WHERE queue = ? AND enqueued_at < ? "
-            "ORDER BY seq LIMIT ?)", (queue, enqueued_before, max(limit, 0))).rowcount
+            "ORDER BY seq LIMIT ?)", (self._qid(queue), enqueued_before, max(limit, 0))).rowcount
 
     def purge(self, queue: str) -> int:
-        return self._x("DELETE FROM items WHERE queue = ?", (queue,)).rowcount
+        return self._x("DELETE FROM items WHERE queue = ?", (self._qid(queue),)).rowcount
 
     def stats(self, queue: str) -> QueueStats:
+        queue = self._qid(queue)
         visible = self._x("SELECT count(*) FROM items WHERE queue = ? AND visible_at <= ?",
                           (queue, self.now)).fetchone()[0]
         in_flight, delayed = self._x(
@@ -256,7 +269,7 @@ class SqlTx(Tx):
         return QueueStats(int(visible), int(in_flight), int(delayed))
 
     def next_due(self, queue: str) -> float | None:
-        return self._x("SELECT min(visible_at) FROM items WHERE queue = ?", (queue,)).fetchone()[0]
+        return self._x("SELECT min(visible_at) FROM items WHERE queue = ?", (self._qid(queue),)).fetchone()[0]
 
     # ---- logs ------------------------------------------------------------------
     def append(self, log: str, partition: str, data: bytes) -> int:

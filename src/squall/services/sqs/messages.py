@@ -111,6 +111,9 @@ def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | Non
 
 def _enqueue_all(tx: Tx, q: Queue, batch: list[Outgoing]) -> None:
     eq = q.engine_queue
+    if not q.fifo:  # no dedup keys, no groups, nobody reads the items back: the engine's batch path
+        tx.enqueue_many(eq, [(out.id, out.raw, out.delay) for out in batch])
+        return
     for out in batch:
         if out.dedup_key is not None:
             prior = fifo.seen(tx, out.dedup_key)
