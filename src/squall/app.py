@@ -33,6 +33,10 @@ log = logging.getLogger("squall")
 Scope = dict[str, Any]
 
 
+# encoded response header names (a small, bounded set in practice)
+_HEADER_NAMES: dict[str, bytes] = {}
+
+
 class SquallApp:
     """The ASGI application. One per server process."""
 
@@ -115,30 +119,36 @@ class SquallApp:
                 return
 
     async def _http(self, scope: Scope, receive, send) -> None:
-        body = b""
-        more = True
-        chunks: list[bytes] = []
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body = message.get("body", b"")
+        if message.get("more_body", False):
+            chunks: list[bytes] = [body]
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
+            prior = headers.get(name)
+            headers[name] = value if prior is None else f"{prior},{value}"
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         if "?" in path:
             path = path.split("?", 1)[0]
         client = scope.get("client")
+        qs = scope.get("query_string")
         request = Request(
             method=scope["method"],
             path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
+            query_string=qs.decode("latin-1") if qs else "",
             headers=headers,
             body=body,
             scheme=scope.get("scheme", "http"),
@@ -150,8 +160,16 @@ class SquallApp:
             response = Response(503, {"content-type": "application/json"}, b'{"message":"starting"}')
         else:
             response = await self.dispatcher.handle(request)
-        out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-        out_headers.append((b"content-length", str(len(response.body)).encode()))
+        names = _HEADER_NAMES
+        out_headers = []
+        for k, v in response.headers.items():
+            name = names.get(k)
+            if name is None:
+                name = k.encode("latin-1")
+                if len(names) < 256:
+                    names[k] = name
+            out_headers.append((name, v.encode("latin-1")))
+        out_headers.append((b"content-length", b"%d" % len(response.body)))
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
         await send({"type": "http.response.body", "body": response.body})
 

@@ -93,8 +93,12 @@ class DocumentCodec:
                     found = members.get(k)
                     if found is None or item is None:
                         continue  # unknown members are ignored (forward compatibility)
+                    conv = found[1]
+                    if conv is _dec_string and type(item) is str:  # the common leaf: no call
+                        out[found[0]] = item
+                        continue
                     try:
-                        out[found[0]] = found[1](item)
+                        out[found[0]] = conv(item)
                     except BadValue as exc:
                         raise _at(exc, k) from None
                 return out
@@ -139,11 +143,7 @@ class DocumentCodec:
 
     def _leaf_dec(self, t: str) -> Conv:
         if t == "string":
-
-            def fn(v: Any) -> str:
-                if type(v) is not str:
-                    raise BadValue("expected a string")
-                return v
+            fn = _dec_string
         elif t in _INTS:
 
             def fn(v: Any) -> int:
@@ -203,7 +203,8 @@ class DocumentCodec:
                 for k, i in v.items():
                     found = members.get(k)
                     if found is not None and i is not None:
-                        out[found[0]] = found[1](i)
+                        conv = found[1]
+                        out[found[0]] = i if conv is _identity else conv(i)
                 return out
         elif t == "list":
             inner = self.encoder(shape.member)
@@ -236,4 +237,10 @@ class DocumentCodec:
 
 
 def _identity(v: Any) -> Any:
+    return v
+
+
+def _dec_string(v: Any) -> str:
+    if type(v) is not str:
+        raise BadValue("expected a string")
     return v

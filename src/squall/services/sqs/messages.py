@@ -48,9 +48,8 @@ class Outgoing:
 
 
 # ---- send -------------------------------------------------------------------------------
-def new_message_id() -> str:
-    """SQS MessageIds are random (version 4) UUIDs."""
-    return random_uuid()
+# SQS MessageIds are random (version 4) UUIDs.
+new_message_id = random_uuid
 
 
 
