@@ -126,7 +126,7 @@ def sign_json(endpoint: str, service: str, target: str, body: bytes, region: str
         "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target})
     SigV4Auth(CREDS, service, region).add_auth(req)
     host = endpoint.split("://", 1)[1]
-    lines = [f"POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     for k, v in req.headers.items():
         if k.lower() not in ("host", "content-length"):
             lines.append(f"{k}: {v}")
@@ -142,7 +142,7 @@ class Conn:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, endpoint: str) -> "Conn":
+    async def open(cls, endpoint: str) -> Conn:
         r, w = await cls._connect(endpoint)
         return cls(endpoint, r, w)
 

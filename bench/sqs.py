@@ -27,8 +27,16 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
-    Conn, Result, Server, machine, rss_mb, sign_json, start_moto, start_squall, table,
+from common import (
+    Conn,
+    Result,
+    Server,
+    machine,
+    rss_mb,
+    sign_json,
+    start_moto,
+    start_squall,
+    table,
 )
 
 BODY = "x" * 100
@@ -170,7 +178,7 @@ def boto_load(endpoint: str, url: str, seconds: float, threads: int, kind: str) 
 def run_target(server: Server, args) -> dict[str, Result]:
     c = _client(server.endpoint)
     out: dict[str, Result] = {}
-    q = lambda name: c.create_queue(QueueName=f"{name}-{int(time.time() * 1000)}")["QueueUrl"]  # noqa: E731
+    q = lambda name: c.create_queue(QueueName=f"{name}-{int(time.time() * 1000)}")["QueueUrl"]
     # raw
     url = q("raw")
     out["raw SendMessage"] = asyncio.run(raw_send(server.endpoint, url, args.seconds, args.connections, False))

@@ -29,17 +29,17 @@ def test_health_document(server):
 
 def test_status_command_prints_table(server):
     out = subprocess.run([sys.executable, "-m", "squall", "status", "--endpoint-url", server.endpoint],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, check=False)
     assert out.returncode == 0, out.stderr
     assert "status" in out.stdout and "ok" in out.stdout and "sqs" in out.stdout
     raw = subprocess.run([sys.executable, "-m", "squall", "status", "--json", "--endpoint-url", server.endpoint],
-                         capture_output=True, text=True, timeout=30)
+                         capture_output=True, text=True, timeout=30, check=False)
     assert json.loads(raw.stdout)["status"] == "ok"
 
 
 def test_status_when_nothing_runs():
     out = subprocess.run([sys.executable, "-m", "squall", "status", "--endpoint-url",
-                          f"http://127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=30)
+                          f"http://127.0.0.1:{free_port()}"], capture_output=True, text=True, timeout=30, check=False)
     assert out.returncode == 1
     assert "not reachable" in out.stderr
 
@@ -49,7 +49,7 @@ def test_second_server_on_same_data_dir_is_refused(tmp_path):
     try:
         out = subprocess.run(
             [sys.executable, "-m", "squall", "up", "--port", str(free_port()), "--data-dir",
-             str(tmp_path / "data")], capture_output=True, text=True, timeout=30)
+             str(tmp_path / "data")], capture_output=True, text=True, timeout=30, check=False)
         assert out.returncode != 0
         assert "already running" in out.stderr
         assert _health(first.endpoint)["status"] == "ok"
@@ -79,7 +79,7 @@ def test_sigterm_shuts_down_cleanly_and_data_survives(tmp_path):
 
 def test_bad_backend_flag_is_a_clear_error(tmp_path):
     out = subprocess.run([sys.executable, "-m", "squall", "up", "--backend", "mysql://x", "--data-dir",
-                          str(tmp_path)], capture_output=True, text=True, timeout=30)
+                          str(tmp_path)], capture_output=True, text=True, timeout=30, check=False)
     assert out.returncode == 2
     assert "postgresql://" in out.stderr
 

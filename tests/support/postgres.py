@@ -45,5 +45,5 @@ def drop_database(name: str) -> None:
     try:
         with _admin_connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    except Exception:  # noqa: BLE001 - best effort cleanup
+    except Exception:  # noqa: BLE001, S110 - best effort cleanup
         pass

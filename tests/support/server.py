@@ -35,7 +35,7 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir.parent / f"squall-{self.port}.log"
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process keeps it open
         cmd = [sys.executable, "-m", "squall", "up", "--host", "127.0.0.1", "--port", str(self.port),
                "--data-dir", str(self.data_dir), "--backend", self.backend, *self.extra_args]
         env = dict(os.environ)
