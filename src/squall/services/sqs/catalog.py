@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from squall.arn import build_arn, parse_arn
 from squall.engine.api import Tx
 from squall.services.sqs.errors import InvalidAddress, QueueDoesNotExist
 
@@ -73,9 +74,9 @@ class Queue:
     def from_doc(cls, doc: dict[str, Any]) -> Queue:
         q = cls(doc["account"], doc["region"], doc["name"], doc["fifo"], doc["inc"], doc["created"],
                 doc["modified"], doc["attrs"], doc.get("tags") or {}, doc.get("purged", 0.0))
-        q.key = f"{q.account}/{q.region}/{q.name}"
+        q.key = queue_key(q.account, q.region, q.name)
         q.engine_queue = f"sqs/{q.key}#{q.inc}"
-        q.arn = f"arn:aws:sqs:{q.region}:{q.account}:{q.name}"
+        q.arn = build_arn("sqs", q.region, q.account, q.name)
         a = q.attrs
         q.delay = int(a.get("DelaySeconds", 0))
         q.visibility = int(a.get("VisibilityTimeout", 30))
@@ -150,10 +151,13 @@ def _parse_url(url: str, account_id: str, request_region: str) -> str:
 
 
 def key_from_arn(arn: str) -> str | None:
-    parts = arn.split(":")
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sqs":
+    try:
+        parts = parse_arn(arn)
+    except ValueError:
         return None
-    return queue_key(parts[4], parts[3], parts[5])
+    if parts["service"] != "sqs" or ":" in parts["resource"]:
+        return None
+    return queue_key(parts["account"], parts["region"], parts["resource"])
 
 
 # ---- cache ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from squall.arn import build_arn
 from squall.engine.api import Tx
 from squall.services.sqs import attributes as A
 from squall.services.sqs import catalog
@@ -136,7 +137,7 @@ async def create_queue(ctx: Any, QueueName: str, Attributes: dict[str, str] | No
     if len(tag_map) > MAX_TAGS:
         raise InvalidParameterValue(f"Too many tags added for queue {QueueName}.")
     key = catalog.queue_key(ctx.account_id, ctx.region, QueueName)
-    arn = f"arn:aws:sqs:{ctx.region}:{ctx.account_id}:{QueueName}"
+    arn = build_arn("sqs", ctx.region, ctx.account_id, QueueName)
 
     def work(tx: Tx) -> None:
         existing = catalog.load(tx, key)
