@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import urllib.error
@@ -82,6 +81,3 @@ def status(endpoint_url: str | None, as_json: bool) -> None:
     table.add_row("services", ", ".join(doc.get("services", [])))
     Console().print(table)
 
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

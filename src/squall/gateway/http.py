@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 
 @dataclass(slots=False)
@@ -28,10 +28,6 @@ class Request:
         for k, v in parse_qsl(self.query_string, keep_blank_values=True):
             out.setdefault(k, []).append(v)
         return out
-
-    @cached_property
-    def decoded_path(self) -> str:
-        return unquote(self.path)
 
     @property
     def host(self) -> str:

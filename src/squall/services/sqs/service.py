@@ -15,11 +15,7 @@ from typing import Any
 from squall.services.base import Operation, Service, operations_from
 from squall.services.sqs import background, messages, queues, redrive
 from squall.services.sqs.errors import missing
-
-try:
-    from squall.services.sqs.wire_names import QUERY_NAME_OVERRIDES
-except ImportError:  # pragma: no cover - the protocol layer's table is optional
-    QUERY_NAME_OVERRIDES = {}
+from squall.services.sqs.wire_names import QUERY_NAME_OVERRIDES
 
 OPERATION_NAMES = [
     "AddPermission", "CancelMessageMoveTask", "ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
