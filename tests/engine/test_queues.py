@@ -10,7 +10,7 @@ from squall.engine import DuplicateItem, QueueStats
 def test_enqueue_lease_ack(run, clock):
     async def body(e):
         item = await e.transact(lambda tx: tx.enqueue("q", b"hello"))
-        assert len(item.id) == 32 and item.receive_count == 0 and item.visible_at == clock.t
+        assert len(item.id) == 36 and item.receive_count == 0 and item.visible_at == clock.t
         assert item.enqueued_at == clock.t and item.lease_token is None and item.seq > 0
         got = await e.transact(lambda tx: tx.lease("q", 10, 30))
         assert [(i.id, i.body, i.receive_count) for i in got] == [(item.id, b"hello", 1)]

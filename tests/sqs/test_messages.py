@@ -217,7 +217,8 @@ def test_message_ids_are_uuids(sqs, make_queue):
     r = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": "m"} for i in range(10)])
     ids = [e["MessageId"] for e in r["Successful"]]
     assert len(set(ids)) == 10
-    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+    # Time-ordered (version 7) UUIDs: still the 8-4-4-4-12 form, cheap to index.
+    assert all(uuid.UUID(i).version == 7 and str(uuid.UUID(i)) == i for i in ids)
 
 
 def test_long_poll_wakes_when_a_message_becomes_visible_again(sqs, make_queue, aws_client):
@@ -259,3 +260,15 @@ def test_graceful_stop_does_not_wait_for_long_polls(fresh_server):
     assert time.monotonic() - t0 < 2  # well under uvicorn's 3 s grace period
     thread.join(10)
     assert outcome and not (isinstance(outcome[0], dict) and outcome[0].get("Messages"))
+
+
+def test_ordered_uuids_sort_by_time_and_never_repeat():
+    import uuid
+
+    from squall.arn import ordered_uuid
+
+    ids = [ordered_uuid() for _ in range(5000)]
+    assert len(set(ids)) == len(ids)
+    stamps = [int(i.replace("-", "")[:12], 16) for i in ids]
+    assert stamps == sorted(stamps)
+    assert {uuid.UUID(i).variant for i in ids} == {uuid.RFC_4122}

@@ -153,7 +153,7 @@ class Tx(abc.ABC):
         enqueued_at: float | None = None,
     ) -> QueueItem:
         """Add an item, due after ``delay`` seconds. ``id`` defaults to a fresh
-        uuid4 hex; ids are unique per queue. ``enqueued_at`` lets a move to
+        time-ordered UUID (cheap to index); ids are unique per queue. ``enqueued_at`` lets a move to
         another queue keep the original age. Wakes consumers of ``queue`` on commit."""
 
     def enqueue_many(self, queue: str, entries: Iterable[tuple[str, bytes, float]]) -> None:
@@ -296,7 +296,12 @@ class Engine(abc.ABC):
     async def transact(self, fn: Callable[[Tx], T]) -> T:
         """Run ``fn`` in one transaction; return its result after a durable commit.
         If ``fn`` raises, the transaction is rolled back and the exception
-        propagates unchanged (no other transaction is affected)."""
+        propagates unchanged (no other transaction is affected).
+
+        ``fn`` may be called more than once (a backend may re-run a batch of
+        transactions, as SQLite's group commit does when one of them fails):
+        it must act only through ``tx`` and ``tx.after_commit``, never change
+        outside state itself."""
 
     async def read(self, fn: Callable[[Tx], T]) -> T:
         """Run a read-only ``fn``; backends may serve it without a commit."""

@@ -16,11 +16,11 @@ memory stays flat however many items a queue holds. The one hook for that,
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from os import urandom
 from typing import Any
 
+from squall.arn import ordered_uuid
 from squall.engine.api import DuplicateItem, LogRecord, QueueItem, QueueStats, Timer, Tx, queue_channel
 
 ITEM_COLS = "seq, id, body, grp, enqueued_at, visible_at, receive_count, first_received_at, lease_token"
@@ -134,7 +134,7 @@ class SqlTx(Tx):
 
     def enqueue(self, queue: str, body: bytes, *, id: str | None = None, delay: float = 0.0,
                 group: str | None = None, enqueued_at: float | None = None) -> QueueItem:
-        item_id = id or uuid.uuid4().hex
+        item_id = id or ordered_uuid()
         visible_at = self.now + max(delay, 0.0)
         enq = self.now if enqueued_at is None else enqueued_at
         row = self._x(

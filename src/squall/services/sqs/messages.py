@@ -13,7 +13,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from squall.arn import random_uuid
+from squall.arn import ordered_uuid
 from squall.engine.api import QueueItem, Tx, queue_channel
 from squall.services.sqs import catalog, content, fifo
 from squall.services.sqs.batch import check_entries, failure
@@ -49,7 +49,7 @@ class Outgoing:
 
 # ---- send -------------------------------------------------------------------------------
 # SQS MessageIds are random (version 4) UUIDs.
-new_message_id = random_uuid
+new_message_id = ordered_uuid
 
 
 
