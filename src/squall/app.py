@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -23,9 +24,11 @@ from squall.config import Settings
 from squall.dispatch.relay import OutboxRelay
 from squall.engine import open_engine
 from squall.gateway import router
+from squall.gateway.body import STREAM_THRESHOLD, BodyStream
 from squall.gateway.dispatch import Dispatcher
 from squall.gateway.http import Request, Response
 from squall.services.base import Runtime
+from squall.storage.blobs import BlobStore
 from squall.services.registry import get_service, service_names
 
 log = logging.getLogger("squall")
@@ -51,7 +54,9 @@ class SquallApp:
     async def startup(self) -> None:
         engine = open_engine(self.settings.backend, self.settings.data_dir)
         await engine.start()
-        self.runtime = Runtime(settings=self.settings, engine=engine, stopping=asyncio.Event())
+        blobs = BlobStore(Path(self.settings.data_dir) / "blobs")
+        blobs.start()
+        self.runtime = Runtime(settings=self.settings, engine=engine, stopping=asyncio.Event(), blobs=blobs)
         self.relay = OutboxRelay(engine, self.runtime.stopping)
         self.runtime.state["relay"] = self.relay
         self.dispatcher = Dispatcher(self.runtime)
@@ -119,26 +124,33 @@ class SquallApp:
                 return
 
     async def _http(self, scope: Scope, receive, send) -> None:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        body = message.get("body", b"")
-        if message.get("more_body", False):
-            chunks: list[bytes] = [body]
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunks.append(message.get("body", b""))
-                more = message.get("more_body", False)
-            body = b"".join(chunks)
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
             prior = headers.get(name)
             headers[name] = value if prior is None else f"{prior},{value}"
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body = message.get("body", b"")
+        stream = None
+        if message.get("more_body", False):
+            length = _content_length(headers)
+            if length is None or length >= STREAM_THRESHOLD:
+                # A large upload is read as the operation consumes it (see gateway/body.py).
+                stream = BodyStream(receive, body, length)
+                body = b""
+            else:
+                chunks: list[bytes] = [body]
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunks.append(message.get("body", b""))
+                    more = message.get("more_body", False)
+                body = b"".join(chunks)
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         if "?" in path:
@@ -153,6 +165,7 @@ class SquallApp:
             body=body,
             scheme=scope.get("scheme", "http"),
             client=client[0] if client else "127.0.0.1",
+            stream=stream,
         )
         if path.startswith("/_squall/"):
             response = self._internal(request)
@@ -169,14 +182,32 @@ class SquallApp:
                 if len(names) < 256:
                     names[k] = name
             out_headers.append((name, v.encode("latin-1")))
-        out_headers.append((b"content-length", b"%d" % len(response.body)))
+        if "content-length" not in response.headers:
+            out_headers.append((b"content-length", b"%d" % len(response.body)))
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": response.body})
+        if response.stream is None:
+            await send({"type": "http.response.body", "body": response.body})
+            return
+        try:
+            async for chunk in response.stream:
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Exception:
+            log.exception("streaming a response body failed")
+            raise
+        await send({"type": "http.response.body", "body": b""})
 
     def _internal(self, request: Request) -> Response:
         if request.path == "/_squall/health":
             return Response(200, {"content-type": "application/json"}, orjson.dumps(self.health()))
         return Response(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+
+
+def _content_length(headers: dict[str, str]) -> int | None:
+    try:
+        return int(headers["content-length"])
+    except (KeyError, ValueError):
+        return None
 
 
 def build_app(settings: Settings) -> SquallApp:

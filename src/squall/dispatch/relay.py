@@ -21,7 +21,7 @@ Handler = Callable[[bytes], Awaitable[None]]
 
 
 class OutboxRelay:
-    LEASE_SECONDS = 30.0
+    LEASE_SECONDS = 10.0  # an event leased by a process that died is redelivered this soon
     BATCH = 32
     RETRY_DELAY = 1.0
 

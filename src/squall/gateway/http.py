@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from urllib.parse import parse_qsl
 
 
@@ -20,6 +21,8 @@ class Request:
     body: bytes = b""
     scheme: str = "http"
     client: str = "127.0.0.1"
+    # a large body not read yet (squall.gateway.body.BodyStream); ``body`` is then b""
+    stream: Any = None
 
     @cached_property
     def query(self) -> dict[str, list[str]]:
@@ -47,3 +50,6 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    # an async iterable of body chunks sent after the headers instead of ``body``;
+    # the headers must then carry content-length
+    stream: Any = None

@@ -224,8 +224,9 @@ def _from_host(host: str) -> str | None:
 def _looks_like_s3(request) -> bool:
     """Requests only S3 receives without a SigV4 scope: SigV2 (``Authorization: AWS AK:sig``,
     which boto3 still uses for ``generate_presigned_url`` on S3 by default), SigV2 presigned
-    URLs, browser POST-policy uploads, and anonymous reads of ``/bucket[/key]`` (public objects
-    fetched with curl or a browser). Anything else stays unroutable."""
+    URLs, browser POST-policy uploads, CORS preflights, anonymous reads of ``/bucket[/key]``
+    (public objects fetched with curl or a browser) and anonymous requests that carry S3's
+    ``x-amz-content-sha256``. Anything else stays unroutable."""
     auth = request.headers.get("authorization")
     if auth is not None:
         return auth.startswith("AWS ")
@@ -233,8 +234,13 @@ def _looks_like_s3(request) -> bool:
     if qs and "AWSAccessKeyId=" in qs and "Signature=" in qs:
         return True
     method = request.method
+    headers = request.headers
+    if "x-amz-content-sha256" in headers:  # a header only S3 requests carry (anonymous writes)
+        return True
+    if method == "OPTIONS":  # browser CORS preflights of S3 objects
+        return "origin" in headers and "access-control-request-method" in headers
     if method == "POST":
-        return request.headers.get("content-type", "").startswith("multipart/form-data")
+        return headers.get("content-type", "").startswith("multipart/form-data")
     path = request.path
     return method in ("GET", "HEAD") and len(path) > 1 and path[1] != "_"
 

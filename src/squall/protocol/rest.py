@@ -32,6 +32,11 @@ from squall.protocol.restroute import RestRouter
 from squall.protocol.xmlcodec import XmlCodec
 
 
+#: A result key an operation may set to answer with a status its output shape has no
+#: member for (S3 GetObject's 206 Partial Content).
+STATUS = "__status__"
+
+
 class RestHandler(ProtocolHandler):
     body_content_type = "application/json"
 
@@ -162,12 +167,15 @@ class RestHandler(ProtocolHandler):
         status = int(op.http.get("responseCode", 200))
         headers = self.base_headers(request_id)
         body = b""
+        stream = None
         shape = op.output_shape
         if shape is not None:
             groups, body_members = self.layout(shape, True)
             for name, member in groups.get("statusCode", ()):
                 if result.get(name) is not None:
                     status = int(result[name])
+            if STATUS in result:
+                status = int(result[STATUS])
             for name, member in groups.get("header", ()):
                 value = result.get(name)
                 if value is not None:
@@ -181,7 +189,10 @@ class RestHandler(ProtocolHandler):
                 member = shape.members[payload]
                 value = result.get(payload)
                 if value is not None:
-                    if member.type_name in ("blob", "string"):
+                    if hasattr(value, "__aiter__"):  # a streamed blob (S3 GetObject): sent as it is read
+                        stream = value
+                        headers.setdefault("content-type", "application/octet-stream")
+                    elif member.type_name in ("blob", "string"):
                         body = values.to_bytes(value)
                         headers.setdefault("content-type", "application/octet-stream")
                     else:
@@ -190,7 +201,7 @@ class RestHandler(ProtocolHandler):
             elif body_members:
                 body = self.encode_body(result, shape, body_members)
                 headers.setdefault("content-type", self.body_content_type)
-        return Response(status, headers, body)
+        return Response(status, headers, body, stream)
 
     def header_text(self, value: Any, member: Shape) -> str:
         if member.serialization.get("jsonvalue"):

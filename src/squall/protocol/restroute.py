@@ -27,7 +27,7 @@ class Route:
     labels: tuple[tuple[str, str, bool], ...]  # (group, label name, greedy)
     query: tuple[tuple[str, str | None], ...]  # required literal query (key, value or None)
     headers: tuple[str, ...]  # required header members (CopyObject vs PutObject: x-amz-copy-source)
-    score: tuple[int, int, int, int]
+    score: tuple[int, int, int, int, int]
 
     def match(self, path: str, query: dict[str, list[str]], headers: dict[str, str]) -> dict[str, str] | None:
         m = self.regex.fullmatch(path)
@@ -80,7 +80,10 @@ def compile_route(op: OperationModel) -> Route:
         for n, m in (shape.members.items() if shape is not None else ())
         if n in required and m.serialization.get("location") == "querystring"
     )
-    score = (len(query), len(headers), literal, -greedy_count)
+    # a deprecated operation sharing its URI with its successor (S3's PutBucketNotification vs
+    # PutBucketNotificationConfiguration, PutBucketLifecycle vs …Configuration) loses the tie
+    current = 0 if op.deprecated else 1
+    score = (len(query), len(headers), literal, -greedy_count, current)
     return Route(op, re.compile(pattern), tuple(labels), query, headers, score)
 
 

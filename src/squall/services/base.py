@@ -32,6 +32,7 @@ class Runtime:
     engine: Engine
     state: dict[str, Any] = field(default_factory=dict)  # per-service caches, keyed by service name
     stopping: Any = None  # asyncio.Event set when the server shuts down
+    blobs: Any = None  # squall.storage.blobs.BlobStore: large payloads as files under the data dir
 
 
 @dataclass
@@ -59,6 +60,14 @@ class Service:
     background: list[BackgroundTask] = field(default_factory=list)
     # protocol-specific serialized-name overrides (see squall.protocol), e.g. SQS's legacy query names
     name_overrides: Mapping[str, str] = field(default_factory=dict)
+    # rewrites a request in place after authentication, before the operation is found
+    # (S3: virtual-host-style addressing becomes path style)
+    rewrite: Callable[[Request, Any], None] | None = None
+    # model operations deliberately not served yet (they answer NotImplemented); everything
+    # else in the model must be implemented (tests/services/test_registry.py checks)
+    not_implemented: frozenset[str] = frozenset()
+    # wraps every call: ``await middleware(ctx, call_next) -> Response`` (S3: CORS preflights and headers)
+    middleware: Callable[[RequestContext, Callable[[], Awaitable[Any]]], Awaitable[Any]] | None = None
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

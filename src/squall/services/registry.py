@@ -9,6 +9,7 @@ from squall.services.base import Service
 
 # signing name -> module holding SERVICE
 SERVICES: dict[str, str] = {
+    "s3": "squall.services.s3.service",
     "sqs": "squall.services.sqs.service",
 }
 

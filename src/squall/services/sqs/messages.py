@@ -48,13 +48,13 @@ class Outgoing:
 
 
 # ---- send -------------------------------------------------------------------------------
-# SQS MessageIds are random (version 4) UUIDs.
+# SQS MessageIds are UUIDs; time-ordered ones (version 7) keep the engine's id index cheap.
 new_message_id = ordered_uuid
 
 
 
 
-def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | None, sys_attrs: dict | None,
+def prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | None, sys_attrs: dict | None,
              dedup_id: str | None, group_id: str | None, now_ms: int) -> Outgoing:
     size = content.check_body(body)
     doc: dict[str, Any] = {"b": body, "s": ctx.access_key or ctx.account_id, "t": now_ms}
@@ -108,7 +108,7 @@ def _prepare(ctx: Any, q: Queue, body: str, delay: int | None, attrs: dict | Non
     return Outgoing(message_id, content.encode(doc), delay, group_id if q.fifo else None, key, result, size)
 
 
-def _enqueue_all(tx: Tx, q: Queue, batch: list[Outgoing]) -> None:
+def enqueue_all(tx: Tx, q: Queue, batch: list[Outgoing]) -> None:
     eq = q.engine_queue
     if not q.fifo:  # no dedup keys, no groups, nobody reads the items back: the engine's batch path
         tx.enqueue_many(eq, [(out.id, out.raw, out.delay) for out in batch])
@@ -130,9 +130,9 @@ async def send_message(ctx: Any, QueueUrl: str, MessageBody: str, DelaySeconds: 
                        MessageAttributes: dict | None = None, MessageSystemAttributes: dict | None = None,
                        MessageDeduplicationId: str | None = None, MessageGroupId: str | None = None) -> dict:
     q = await catalog.get(ctx, QueueUrl)
-    out = _prepare(ctx, q, MessageBody, DelaySeconds, MessageAttributes, MessageSystemAttributes,
+    out = prepare(ctx, q, MessageBody, DelaySeconds, MessageAttributes, MessageSystemAttributes,
                    MessageDeduplicationId, MessageGroupId, int(ctx.engine.now() * 1000))
-    await ctx.engine.transact(lambda tx: _enqueue_all(tx, q, [out]))
+    await ctx.engine.transact(lambda tx: enqueue_all(tx, q, [out]))
     return out.result
 
 
@@ -145,7 +145,7 @@ async def send_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, An
     total = 0
     for entry in Entries:
         try:
-            out = _prepare(ctx, q, entry.get("MessageBody"), entry.get("DelaySeconds"),
+            out = prepare(ctx, q, entry.get("MessageBody"), entry.get("DelaySeconds"),
                            entry.get("MessageAttributes"), entry.get("MessageSystemAttributes"),
                            entry.get("MessageDeduplicationId"), entry.get("MessageGroupId"), now_ms)
         except SqsError as err:
@@ -157,7 +157,7 @@ async def send_message_batch(ctx: Any, QueueUrl: str, Entries: list[dict[str, An
         raise BatchRequestTooLong(f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. "
                                   f"You have sent {total} bytes.")
     if ready:
-        await ctx.engine.transact(lambda tx: _enqueue_all(tx, q, [o for _, o in ready]))
+        await ctx.engine.transact(lambda tx: enqueue_all(tx, q, [o for _, o in ready]))
     return {"Successful": [{"Id": entry_id, **out.result} for entry_id, out in ready], "Failed": failed}
 
 

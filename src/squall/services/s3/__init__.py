@@ -1,0 +1,1 @@
+"""Amazon S3 (see service.py for where each operation lives)."""

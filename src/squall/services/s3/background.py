@@ -1,0 +1,35 @@
+"""S3's background loops: event delivery (registered with the outbox relay) and the blob sweep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from squall.services.base import Runtime
+
+log = logging.getLogger("squall.s3")
+
+SWEEP_EVERY = 600.0
+
+
+async def blob_sweep(runtime: Runtime) -> None:
+    """Remove blob files no record claims (left by crashes between file and commit)."""
+    while not runtime.stopping.is_set():
+        try:
+            await runtime.blobs.sweep(runtime.engine)
+        except Exception:
+            log.exception("blob sweep failed")
+        try:
+            await asyncio.wait_for(runtime.stopping.wait(), SWEEP_EVERY)
+        except TimeoutError:
+            pass
+
+
+async def deliver_events(runtime: Runtime) -> None:
+    """Register the S3 event delivery with the outbox relay."""
+    from squall.services.s3 import events
+
+    runtime.state["relay"].register(events.TOPIC, lambda payload: events.deliver(runtime, payload))
+
+
+TASKS = [blob_sweep, deliver_events]
