@@ -28,8 +28,8 @@ from squall.gateway.body import STREAM_THRESHOLD, BodyStream
 from squall.gateway.dispatch import Dispatcher
 from squall.gateway.http import Request, Response
 from squall.services.base import Runtime
-from squall.storage.blobs import BlobStore
 from squall.services.registry import get_service, service_names
+from squall.storage.blobs import BlobStore
 
 log = logging.getLogger("squall")
 

@@ -31,7 +31,6 @@ from squall.protocol.errors import BadValue, OperationNotFound
 from squall.protocol.restroute import RestRouter
 from squall.protocol.xmlcodec import XmlCodec
 
-
 #: A result key an operation may set to answer with a status its output shape has no
 #: member for (S3 GetObject's 206 Partial Content).
 STATUS = "__status__"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +82,36 @@ def load(tx: Tx, name: str) -> BucketRecord | None:
 
 def save(tx: Tx, bucket: BucketRecord) -> None:
     tx.put(NS_BUCKETS, bucket.name, bucket.to_bytes())
+    tx.after_commit(lambda: _CACHE.pop(bucket.name, None))
+
+
+def remove(tx: Tx, name: str) -> None:
+    tx.delete(NS_BUCKETS, name)
+    tx.after_commit(lambda: _CACHE.pop(name, None))
+
+
+# Hot reads (GetObject/HeadObject) look the bucket up here instead of in the database.
+# This process's own changes drop entries on commit; another node's (PostgreSQL cluster)
+# are seen within CACHE_TTL.
+CACHE_TTL = 1.0
+_CACHE: dict[str, tuple[float, BucketRecord]] = {}
+
+
+async def cached(ctx: Any, name: str) -> BucketRecord:
+    """The bucket (as :func:`require` checks it), from a short-lived per-process cache."""
+    hit = _CACHE.get(name)
+    now = time.monotonic()
+    if hit is None or hit[0] < now:
+        bucket = await ctx.engine.read(lambda tx: load(tx, name) if name else None)
+        if bucket is None:
+            _CACHE.pop(name, None)
+            raise no_such_bucket(name)
+        if len(_CACHE) > 10000:
+            _CACHE.clear()
+        hit = _CACHE[name] = (now + CACHE_TTL, bucket)
+    if hit[1].account != ctx.account_id:
+        raise S3Error("Access Denied", code="AccessDenied", status=403)
+    return hit[1]
 
 
 def require(tx: Tx, ctx: Any, name: str) -> BucketRecord:
@@ -158,7 +189,7 @@ async def delete_bucket(ctx: Any, Bucket: str, **_: Any) -> dict[str, Any]:
         if not is_empty(tx, Bucket):
             raise S3Error("The bucket you tried to delete is not empty", code="BucketNotEmpty", status=409,
                           BucketName=Bucket)
-        tx.delete(NS_BUCKETS, Bucket)
+        remove(tx, Bucket)
         tx.delete_prefix(NS_UPLOADS, Bucket + "/")
 
     await ctx.engine.transact(work)

@@ -210,8 +210,14 @@ async def _read(ctx: Any, Bucket: str, Key: str, params: dict[str, Any], *, head
     version_id = params.get("VersionId")
     part_number = params.get("PartNumber")
 
+    await buckets.cached(ctx, Bucket)  # NoSuchBucket / AccessDenied without a database read
+
     def work(tx: Tx) -> tuple[dict, bytes | None]:
-        _, doc = _lookup(tx, ctx, Bucket, Key, version_id)
+        # The current object is in s3/objects whatever the versioning state; only a miss
+        # (or a version id) needs the bucket record and the versions.
+        doc = store.current(tx, Bucket, Key) if version_id is None else None
+        if doc is None:
+            _, doc = _lookup(tx, ctx, Bucket, Key, version_id)
         inline = store.read_inline(tx, doc) if not head and "inline" in doc["data"] else None
         return doc, inline
 
