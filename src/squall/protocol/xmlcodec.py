@@ -47,6 +47,9 @@ class XmlCodec:
         ns = f' xmlns="{xmlns}"' if xmlns else ""
         if t == "structure":
             attrs = ""
+            declared = shape.serialization.get("xmlNamespace")
+            if isinstance(declared, dict) and declared.get("prefix"):  # S3 Grantee: xmlns:xsi for xsi:type
+                attrs += f' xmlns:{declared["prefix"]}={quoteattr(declared.get("uri", ""))}'
             for name, member in shape.members.items():
                 if member.serialization.get("xmlAttribute") and value.get(name) is not None:
                     attrs += f" {self.names.member(shape, name, member)}={quoteattr(str(value[name]))}"
