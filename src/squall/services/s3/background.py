@@ -32,4 +32,11 @@ async def deliver_events(runtime: Runtime) -> None:
     runtime.state["relay"].register(events.TOPIC, lambda payload: events.deliver(runtime, payload))
 
 
-TASKS = [blob_sweep, deliver_events]
+async def lifecycle(runtime: Runtime) -> None:
+    """Apply buckets' lifecycle rules (expiration, noncurrent versions, stale uploads)."""
+    from squall.services.s3 import lifecycle as rules
+
+    await rules.loop(runtime)
+
+
+TASKS = [blob_sweep, deliver_events, lifecycle]

@@ -80,7 +80,7 @@ def record(tx: Tx, ctx: Any, bucket: Any, event: str, key: str, *, size: int | N
             if version_id is not None and version_id != "null":
                 obj["versionId"] = version_id
             obj["sequencer"] = seq or sequencer()
-            principal = f"AWS:{ctx.access_key or ctx.account_id}"
+            principal = getattr(ctx, "principal", None) or f"AWS:{ctx.access_key or ctx.account_id}"
             rec = {
                 "eventVersion": "2.1",
                 "eventSource": "aws:s3",
