@@ -328,9 +328,15 @@ def verify(
             from squall.gateway.sigv2 import verify_presigned_v2
 
             return verify_presigned_v2(request, settings, keys, now)
-    if settings.strict_auth:
+    if settings.strict_auth and not _is_post_form(request, service):
         raise _missing(service in _S3_SERVICES)
     return AuthResult(None, settings.account_id, settings.region, None)
+
+
+def _is_post_form(request, service: str | None) -> bool:
+    """An S3 browser upload: its signature is in the form (the POST policy), checked by S3."""
+    return (service in _S3_SERVICES and request.method == "POST"
+            and request.headers.get("content-type", "").startswith("multipart/form-data"))
 
 
 def check_content_sha256(request, s3: bool) -> None:

@@ -58,9 +58,11 @@ CHECKSUM_TYPES: Final = (COMPOSITE, FULL_OBJECT)
 FULL_OBJECT_ALGORITHMS: Final = ("CRC32", "CRC32C", "CRC64NVME")
 COMPOSITE_ALGORITHMS: Final = ("CRC32", "CRC32C", "SHA1", "SHA256")
 SUPPORTED_TYPES: Final = {
-    alg: frozenset(t for t, algs in ((COMPOSITE, COMPOSITE_ALGORITHMS), (FULL_OBJECT, FULL_OBJECT_ALGORITHMS))
-                   if alg in algs)
-    for alg in ALGORITHMS
+    "CRC32": frozenset({COMPOSITE, FULL_OBJECT}),
+    "CRC32C": frozenset({COMPOSITE, FULL_OBJECT}),
+    "CRC64NVME": frozenset({FULL_OBJECT}),
+    "SHA1": frozenset({COMPOSITE}),
+    "SHA256": frozenset({COMPOSITE}),
 }
 # CreateMultipartUpload with ChecksumAlgorithm but no ChecksumType: CRC64NVME can only be
 # FULL_OBJECT; every other algorithm keeps the pre-2025 behaviour, COMPOSITE.

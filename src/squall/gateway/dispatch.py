@@ -64,6 +64,7 @@ class Dispatcher:
         self.runtime = runtime
         self.settings = runtime.settings
         self.keys = auth.KeyStore(self.settings)
+        runtime.state["keys"] = self.keys  # services that verify signatures themselves (S3 POST forms)
         # (service, protocol) -> handler: skips hashing the name overrides per request
         self._handlers: dict[tuple[str, str], ProtocolHandler] = {}
 

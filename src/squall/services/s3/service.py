@@ -41,14 +41,22 @@ def _collect() -> SimpleNamespace:
     return SimpleNamespace(**found)
 
 
-def _middleware():
-    try:
-        cors = importlib.import_module("squall.services.s3.cors")
-    except ModuleNotFoundError as exc:
-        if exc.name != "squall.services.s3.cors":
-            raise
-        return None
-    return cors.middleware
+async def _middleware(ctx, call_next):
+    """Browser POST uploads (no model operation) first, all inside CORS handling."""
+    from squall.errors import ServiceError
+    from squall.services.s3 import cors, post_object
+
+    async def inner():
+        if post_object.is_post_upload(ctx.request):
+            try:
+                return await post_object.handle(ctx)
+            except ServiceError as err:
+                from squall.protocol import get_handler
+
+                return get_handler("s3", "rest-xml").serialize_error(err, None, ctx.request_id)
+        return await call_next()
+
+    return await cors.middleware(ctx, inner)
 
 
 def _background() -> list:
@@ -84,7 +92,7 @@ SERVICE = Service(
     model="s3",
     operations=operations_from(_collect(), get_session().get_service_model("s3").operation_names),  # type: ignore[arg-type]
     rewrite=addressing.rewrite,
-    middleware=_middleware(),
+    middleware=_middleware,
     background=_background(),
     not_implemented=NOT_IMPLEMENTED,
 )
