@@ -112,6 +112,8 @@ def list_objects(tx: Tx, bucket: str, *, prefix: str = "", delimiter: str | None
         after = None
     last: str | None = None
     for key, rec_key, raw in _walk(tx, NS_OBJECTS, bucket, prefix, after, delimiter):
+        if rec_key is None and after is not None and key <= after:
+            continue  # the marker itself is this common prefix: it was on the previous page
         if len(page.entries) + len(page.common_prefixes) >= max_keys:
             page.is_truncated = True
             break
