@@ -265,33 +265,52 @@ def _multmodp(poly: int, width: int, a: int, b: int) -> int:
     return product
 
 
+_ShiftTable = tuple[tuple[int, ...], ...]
+
+
 @functools.cache
-def _x8_pow2_table(algorithm: str) -> tuple[int, ...]:
-    """``table[k] = x^(8*2^k) mod P`` for k < 64: x^(8n) is then the product over n's set bits."""
+def _shift_table(algorithm: str, k: int) -> _ShiftTable:
+    """The linear map c -> c*x^(8*2^k) mod P ("append 2^k zero bytes"), sliced by byte:
+    ``table[j][b]`` is the image of byte value ``b`` in byte lane ``j`` of ``c``.
+
+    Built lazily per k (a 5 TiB object needs k < 43): k = 0 from :func:`_multmodp` on the basis
+    vectors, k + 1 by applying k's map twice. Applying a map then costs width/8 lookups instead of
+    a width-step bit loop, so combining 10,000 parts of arbitrary sizes stays in the milliseconds.
+    """
     poly, width = _CRC_PARAMS[algorithm]
-    p = (1 << (width - 1)) >> 8  # x^8
-    table = [p]
-    for _ in range(63):
-        p = _multmodp(poly, width, p, p)
-        table.append(p)
-    return tuple(table)
+    if k == 0:
+        x8 = (1 << (width - 1)) >> 8
+        images = [_multmodp(poly, width, x8, 1 << i) for i in range(width)]
+    else:
+        prev = _shift_table(algorithm, k - 1)
+        images = [_apply(prev, _apply(prev, 1 << i)) for i in range(width)]
+    lanes = []
+    for j in range(width // 8):
+        lane = [0] * 256
+        for b in range(1, 256):
+            low = b & -b
+            lane[b] = lane[b ^ low] ^ images[8 * j + low.bit_length() - 1]
+        lanes.append(tuple(lane))
+    return tuple(lanes)
 
 
-@functools.lru_cache(maxsize=1024)
-def _x_pow_8n(algorithm: str, n: int) -> int:
-    """x^(8n) mod P, i.e. the operator "append n zero bytes" (cached: parts mostly share a size)."""
+def _apply(table: _ShiftTable, c: int) -> int:
+    out = 0
+    for lane in table:
+        out ^= lane[c & 0xFF]
+        c >>= 8
+    return out
+
+
+def _shift(algorithm: str, crc: int, n: int) -> int:
+    """crc*x^(8n) mod P: the CRC register after n zero bytes (without the init/final xors)."""
     if not 0 <= n < 1 << 64:
         raise ValueError(f"length out of range: {n}")
-    poly, width = _CRC_PARAMS[algorithm]
-    table = _x8_pow2_table(algorithm)
-    result = 1 << (width - 1)  # x^0
-    k = 0
-    while n:
-        if n & 1:
-            result = _multmodp(poly, width, table[k], result)
-        n >>= 1
-        k += 1
-    return result
+    while n and crc:
+        low = n & -n  # one table per set bit of n
+        crc = _apply(_shift_table(algorithm, low.bit_length() - 1), crc)
+        n ^= low
+    return crc
 
 
 def combine_crc(algorithm: str, crcs: Iterable[tuple[int, int]]) -> bytes:
@@ -299,13 +318,12 @@ def combine_crc(algorithm: str, crcs: Iterable[tuple[int, int]]) -> bytes:
 
     For these CRCs (reflected, init and final xor all ones), crc(A||B) = crc(A)*x^(8*len(B)) xor
     crc(B) modulo the polynomial -- zlib's crc32_combine. Starting from 0 (the CRC of no bytes),
-    this never re-reads data: a 10,000-part upload costs 10,000 small polynomial products.
+    this never re-reads data: each part costs popcount(length) table-driven multiplications.
     Returns the raw big-endian digest, like :meth:`Hasher.digest`.
     """
     if algorithm not in _CRC_PARAMS:
         raise ValueError(f"{algorithm} has no FULL_OBJECT checksum type")
-    poly, width = _CRC_PARAMS[algorithm]
     total = 0
     for crc, length in crcs:
-        total = _multmodp(poly, width, _x_pow_8n(algorithm, length), total) ^ crc
-    return total.to_bytes(width // 8, "big")
+        total = _shift(algorithm, total, length) ^ crc
+    return total.to_bytes(_CRC_PARAMS[algorithm][1] // 8, "big")

@@ -71,6 +71,7 @@ class BlobWriter:
         self._on_data = on_data
         self.size = 0
         self._closed = False
+        self._pending: asyncio.Future | None = None
 
     def _write_now(self, data: bytes | bytearray) -> None:
         if self._on_data is not None:
@@ -85,10 +86,17 @@ class BlobWriter:
         self._buf += data
         if len(self._buf) >= WRITE_BUFFER:
             buf, self._buf = self._buf, bytearray()
-            await asyncio.to_thread(self._write_now, buf)
+            # One buffer in flight: the thread hashes and writes it while the next one is
+            # being received, instead of the upload waiting for each write in turn.
+            if self._pending is not None:
+                await self._pending
+            self._pending = asyncio.ensure_future(asyncio.to_thread(self._write_now, buf))
 
     async def finish(self) -> str:
         """Flush, fsync and publish; returns the blob id (not yet claimed)."""
+        if self._pending is not None:
+            await self._pending
+            self._pending = None
         buf, self._buf = self._buf, bytearray()
         await asyncio.to_thread(self._finish_now, buf)
         return self.id
@@ -106,6 +114,11 @@ class BlobWriter:
 
     def abort(self) -> None:
         """Forget the blob (an upload that failed or was refused)."""
+        if self._pending is not None and not self._pending.done():
+            # a write still running in its thread: close and unlink once it is over
+            self._pending.add_done_callback(lambda _f: self.abort())
+            self._pending = None
+            return
         if not self._closed:
             self._closed = True
             try:
