@@ -342,7 +342,7 @@ def _is_post_form(request, service: str | None) -> bool:
 def check_content_sha256(request, s3: bool) -> None:
     """A hex ``x-amz-content-sha256`` must match the (buffered) body."""
     content_sha = request.headers.get("x-amz-content-sha256")
-    if not content_sha or not _HEX64_RE.match(content_sha):
+    if not content_sha or (content_sha == EMPTY_SHA256 and not request.body) or not _HEX64_RE.match(content_sha):
         return
     computed = sha256(request.body).hexdigest()
     if computed != content_sha:
