@@ -249,3 +249,40 @@ def test_virtual_host_addressing(server, s3, make_bucket):
         r = httpx.get(f"{server.endpoint}/?list-type=2", headers=_signed("GET", host, "/?list-type=2"))
         assert r.status_code == 200 and b"<Key>vh/key.txt</Key>" in r.content
     assert s3.get_object(Bucket=b, Key="vh/key.txt")["Body"].read() == b"virtual"
+
+
+def _signed_streaming(host: str, path: str, headers: dict[str, str]) -> dict[str, str]:
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    class Trailer(S3SigV4Auth):
+        def payload(self, request):
+            return "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+
+    req = AWSRequest(method="PUT", url=f"http://{host}{path}", data=b"", headers=headers)
+    Trailer(Credentials("test", "test"), "s3", "us-east-1").add_auth(req)
+    return {**dict(req.headers.items()), "Host": host}
+
+
+@pytest.mark.parametrize("good", [True, False])
+def test_aws_chunked_upload_with_trailer_checksum(server, s3, make_bucket, good):
+    """What SDKs send over HTTPS: aws-chunked framing with the checksum in a trailer."""
+    import httpx
+
+    b = make_bucket()
+    data = b"hello trailer" * 1000
+    crc = base64.b64encode(zlib.crc32(data if good else b"other").to_bytes(4, "big")).decode()
+    body = (f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n"
+            + f"x-amz-checksum-crc32:{crc}\r\n\r\n".encode())
+    host = server.endpoint.split("://")[1]
+    headers = _signed_streaming(host, f"/{b}/t", {
+        "Content-Encoding": "aws-chunked", "X-Amz-Decoded-Content-Length": str(len(data)),
+        "X-Amz-Trailer": "x-amz-checksum-crc32", "Content-Length": str(len(body))})
+    r = httpx.put(f"{server.endpoint}/{b}/t", content=body, headers=headers)
+    if good:
+        assert r.status_code == 200, r.text
+        assert s3.get_object(Bucket=b, Key="t")["Body"].read() == data
+        assert s3.head_object(Bucket=b, Key="t", ChecksumMode="ENABLED")["ChecksumCRC32"] == crc
+    else:
+        assert r.status_code == 400 and b"BadDigest" in r.content
