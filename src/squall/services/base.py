@@ -10,6 +10,8 @@ validation of types and serialization.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -68,6 +70,32 @@ class Service:
     not_implemented: frozenset[str] = frozenset()
     # wraps every call: ``await middleware(ctx, call_next) -> Response`` (S3: CORS preflights and headers)
     middleware: Callable[[RequestContext, Callable[[], Awaitable[Any]]], Awaitable[Any]] | None = None
+
+
+async def every(runtime: Runtime, seconds: float, fn: Callable[[], Awaitable[Any]], what: str, *,
+                first_delay: float = 0.0) -> None:
+    """A background loop: ``await fn()`` (after ``first_delay``), then every ``seconds``, until the
+    server stops. A failure is logged and retried on the next round; a stop wakes the sleep."""
+    log = logging.getLogger("squall.background")
+    delay = first_delay
+    while True:
+        if delay:
+            if runtime.stopping is None:
+                await asyncio.sleep(delay)
+            else:
+                try:
+                    await asyncio.wait_for(runtime.stopping.wait(), delay)
+                except TimeoutError:
+                    pass
+        if runtime.stopping is not None and runtime.stopping.is_set():
+            return
+        try:
+            await fn()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed", what)
+        delay = seconds
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")

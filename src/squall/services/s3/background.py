@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from squall.services.base import Runtime
+from squall.services.base import Runtime, every
 
 log = logging.getLogger("squall.s3")
 
@@ -14,15 +13,7 @@ SWEEP_EVERY = 600.0
 
 async def blob_sweep(runtime: Runtime) -> None:
     """Remove blob files no record claims (left by crashes between file and commit)."""
-    while not runtime.stopping.is_set():
-        try:
-            await runtime.blobs.sweep(runtime.engine)
-        except Exception:
-            log.exception("blob sweep failed")
-        try:
-            await asyncio.wait_for(runtime.stopping.wait(), SWEEP_EVERY)
-        except TimeoutError:
-            pass
+    await every(runtime, SWEEP_EVERY, lambda: runtime.blobs.sweep(runtime.engine), "blob sweep")
 
 
 async def deliver_events(runtime: Runtime) -> None:
@@ -36,7 +27,7 @@ async def lifecycle(runtime: Runtime) -> None:
     """Apply buckets' lifecycle rules (expiration, noncurrent versions, stale uploads)."""
     from squall.services.s3 import lifecycle as rules
 
-    await rules.loop(runtime)
+    await every(runtime, rules.INTERVAL, lambda: rules.run_once(runtime), "s3 lifecycle")
 
 
 TASKS = [blob_sweep, deliver_events, lifecycle]

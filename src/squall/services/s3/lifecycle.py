@@ -13,7 +13,6 @@ and their ``And``. AWS evaluates rules about once a day; squall every
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import os
@@ -168,15 +167,3 @@ async def run_once(runtime: Any) -> int:
 
         total += await engine.transact(work)
     return total
-
-
-async def loop(runtime: Any) -> None:
-    while not runtime.stopping.is_set():
-        try:
-            await run_once(runtime)
-        except Exception:
-            log.exception("lifecycle run failed")
-        try:
-            await asyncio.wait_for(runtime.stopping.wait(), INTERVAL)
-        except TimeoutError:
-            pass

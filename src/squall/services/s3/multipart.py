@@ -262,11 +262,7 @@ async def complete_multipart_upload(ctx: Any, Bucket: str, Key: str, UploadId: s
                               ProposedSize=str(part["size"]), MinSizeAllowed=str(MIN_PART),
                               PartNumber=str(part["number"]), ETag=part["etag"])
             chosen.append(part)
-        if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
-            existing = store.latest(tx, bucket, Key)
-            if existing is not None and existing.get("delete_marker"):
-                existing = None
-            objects._check_write_conditions(existing, params.get("IfMatch"), params.get("IfNoneMatch"), Key)
+        objects.check_write_conditions(tx, bucket, Key, params.get("IfMatch"), params.get("IfNoneMatch"))
         md5s = b"".join(bytes.fromhex(p["etag"].strip('"')) for p in chosen)
         size = sum(p["size"] for p in chosen)
         if params.get("MpuObjectSize") is not None and int(params["MpuObjectSize"]) != size:

@@ -94,6 +94,39 @@ def _check_write_conditions(existing: dict | None, if_match: str | None, if_none
             raise precondition_failed("If-Match")
 
 
+def check_write_conditions(tx: Tx, bucket: Any, key: str, if_match: str | None,
+                           if_none_match: str | None) -> None:
+    """The conditions of a write, against the key's latest version (a delete marker is "absent")."""
+    if if_match is None and if_none_match is None:
+        return
+    existing = store.latest(tx, bucket, key)
+    if existing is not None and existing.get("delete_marker"):
+        existing = None
+    _check_write_conditions(existing, if_match, if_none_match, key)
+
+
+async def commit_new(ctx: Any, bucket_name: str, key: str, doc: dict, *, inline: bytes | None, event: str,
+                     on_failure: Any, if_match: str | None = None, if_none_match: str | None = None) -> dict:
+    """Make ``doc`` (its bytes received and published) the key's newest version, with its
+    event, in one transaction; ``on_failure()`` drops the bytes if that transaction fails."""
+
+    def work(tx: Tx) -> dict:
+        bucket = buckets.require(tx, ctx, bucket_name)
+        check_write_conditions(tx, bucket, key, if_match, if_none_match)
+        doc["modified"] = tx.now
+        store.claim_data(tx, doc["data"], inline)
+        store.write(tx, ctx.runtime.blobs, bucket, key, doc)
+        events.record(tx, ctx, bucket, event, key, size=doc["size"], etag=doc["etag"],
+                      version_id=doc["version_id"] if bucket.versioned else None)
+        return doc
+
+    try:
+        return await ctx.engine.transact(work)
+    except BaseException:
+        on_failure()
+        raise
+
+
 def object_headers(doc: dict, *, checksum_mode: bool = False) -> dict[str, Any]:
     """The output members HeadObject/GetObject return for ``doc``."""
     out: dict[str, Any] = {
@@ -176,25 +209,8 @@ async def put_object(ctx: Any, Bucket: str, Key: str, Body: Any = None, **params
         doc["checksums"] = {alg: v for alg, v in got.checksums.items() if alg in wanted}
         doc["checksum_type"] = "FULL_OBJECT"
 
-    def work(tx: Tx) -> dict:
-        bucket = buckets.require(tx, ctx, Bucket)
-        if if_match is not None or if_none_match is not None:
-            existing = store.latest(tx, bucket, Key)
-            if existing is not None and existing.get("delete_marker"):
-                existing = None
-            _check_write_conditions(existing, if_match, if_none_match, Key)
-        doc["modified"] = tx.now
-        store.claim_data(tx, got.data, got.inline)
-        store.write(tx, ctx.runtime.blobs, bucket, Key, doc)
-        events.record(tx, ctx, bucket, "s3:ObjectCreated:Put", Key, size=doc["size"], etag=doc["etag"],
-                      version_id=doc["version_id"] if bucket.versioned else None)
-        return doc
-
-    try:
-        saved = await ctx.engine.transact(work)
-    except BaseException:
-        got.discard()
-        raise
+    saved = await commit_new(ctx, Bucket, Key, doc, inline=got.inline, event="s3:ObjectCreated:Put",
+                             on_failure=got.discard, if_match=if_match, if_none_match=if_none_match)
     out: dict[str, Any] = {"ETag": saved["etag"], "ServerSideEncryption": "AES256"}
     if saved["version_id"] != "null":
         out["VersionId"] = saved["version_id"]
@@ -449,26 +465,13 @@ async def copy_object(ctx: Any, Bucket: str, Key: str, CopySource: str, **params
         doc["data"] = ({"blob": new_blobs[0][0]} if "blob" in src["data"]
                        else {"segments": [{"blob": b, "size": n} for b, n in new_blobs]})
 
-    def work(tx: Tx) -> dict:
-        bucket = buckets.require(tx, ctx, Bucket)
-        if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
-            existing = store.latest(tx, bucket, Key)
-            if existing is not None and existing.get("delete_marker"):
-                existing = None
-            _check_write_conditions(existing, params.get("IfMatch"), params.get("IfNoneMatch"), Key)
-        doc["modified"] = tx.now
-        store.claim_data(tx, doc["data"], inline)
-        store.write(tx, blobs, bucket, Key, doc)
-        events.record(tx, ctx, bucket, "s3:ObjectCreated:Copy", Key, size=doc["size"], etag=doc["etag"],
-                      version_id=doc["version_id"] if bucket.versioned else None)
-        return doc
-
-    try:
-        saved = await ctx.engine.transact(work)
-    except BaseException:
+    def drop_copies() -> None:
         for blob_id, _ in new_blobs:
             blobs.unlink(blob_id)
-        raise
+
+    saved = await commit_new(ctx, Bucket, Key, doc, inline=inline, event="s3:ObjectCreated:Copy",
+                             on_failure=drop_copies, if_match=params.get("IfMatch"),
+                             if_none_match=params.get("IfNoneMatch"))
     result: dict[str, Any] = {"ETag": saved["etag"], "LastModified": _http_date(saved["modified"])}
     for alg, value in (saved.get("checksums") or {}).items():
         result["Checksum" + alg] = value

@@ -29,10 +29,9 @@ from xml.sax.saxutils import escape
 
 import orjson
 
-from squall.engine.api import Tx
 from squall.gateway import auth
 from squall.gateway.http import Response
-from squall.services.s3 import buckets, events, objects, store, upload
+from squall.services.s3 import buckets, objects, upload
 from squall.services.s3.errors import S3Error, invalid_argument
 
 _IGNORED = {"x-amz-signature", "file", "policy", "awsaccesskeyid", "signature"}
@@ -164,20 +163,8 @@ async def handle(ctx: Any) -> Response:
     if fields.get("tagging"):
         doc["tags"] = {t["Key"]: t["Value"] for t in _tagging_xml(fields["tagging"])}
 
-    def work(tx: Tx) -> dict:
-        bucket = buckets.require(tx, ctx, bucket_name)
-        doc["modified"] = tx.now
-        store.claim_data(tx, got.data, got.inline)
-        store.write(tx, ctx.runtime.blobs, bucket, key, doc)
-        events.record(tx, ctx, bucket, "s3:ObjectCreated:Post", key, size=doc["size"], etag=doc["etag"],
-                      version_id=doc["version_id"] if bucket.versioned else None)
-        return doc
-
-    try:
-        saved = await ctx.engine.transact(work)
-    except BaseException:
-        got.discard()
-        raise
+    saved = await objects.commit_new(ctx, bucket_name, key, doc, inline=got.inline, event="s3:ObjectCreated:Post",
+                                     on_failure=got.discard)
     headers = {"etag": saved["etag"], "x-amz-request-id": ctx.request_id,
                "location": f"{request.scheme}://{request.host}/{bucket_name}/{quote(key)}"}
     if saved["version_id"] != "null":

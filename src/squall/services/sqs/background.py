@@ -18,7 +18,7 @@ import logging
 import orjson
 
 from squall.engine.api import Tx
-from squall.services.base import Runtime
+from squall.services.base import Runtime, every
 from squall.services.sqs import fifo, redrive
 from squall.services.sqs.catalog import NS_DELETED, NS_QUEUES, Queue
 
@@ -70,12 +70,5 @@ def _housekeep(tx: Tx) -> int:
 
 
 async def housekeeping(runtime: Runtime) -> None:
-    await asyncio.sleep(1.0)
-    while not _stopping(runtime):
-        try:
-            await runtime.engine.transact(_housekeep)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("sqs housekeeping")
-        await asyncio.sleep(HOUSEKEEPING_INTERVAL)
+    await every(runtime, HOUSEKEEPING_INTERVAL, lambda: runtime.engine.transact(_housekeep), "sqs housekeeping",
+                first_delay=1.0)
