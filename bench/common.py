@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,6 +231,37 @@ class Result:
     @property
     def p99(self) -> float:
         return self.pct(0.99)
+
+
+async def drive(endpoint: str, seconds: float, conns: int, requests: list[tuple[bytes, bytes]],
+                ok: Callable[[int, bytes], bool], items_per_request: int = 1) -> Result:
+    """``conns`` keep-alive connections cycling through pre-signed ``requests`` for ``seconds``;
+    ``ok(status, body)`` decides success. Latency is per request."""
+    res = Result()
+    deadline = time.perf_counter() + seconds
+
+    async def worker(k: int) -> None:
+        conn = await Conn.open(endpoint)
+        i = k
+        try:
+            while time.perf_counter() < deadline:
+                head, body = requests[i % len(requests)]
+                i += conns
+                t = time.perf_counter()
+                status, data = await conn.request(head, body)
+                res.latencies.append(time.perf_counter() - t)
+                if ok(status, data):
+                    res.ops += 1
+                    res.items += items_per_request
+                else:
+                    res.errors += 1
+        finally:
+            conn.close()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(k) for k in range(conns)))
+    res.seconds = time.perf_counter() - start
+    return res
 
 
 def table(rows: list[tuple[str, str, str, str]], headers: tuple[str, str, str, str]) -> str:

@@ -34,6 +34,7 @@ from common import (
     CREDS,
     Conn,
     Result,
+    drive,
     machine,
     rss_mb,
     start_moto,
@@ -75,34 +76,10 @@ async def _create_bucket(endpoint: str, bucket: str) -> None:
 
 
 async def small(endpoint: str, bucket: str, method: str, seconds: float, conns: int) -> Result:
-    keys = [f"/{bucket}/small/{i:04d}" for i in range(256)]
     body = SMALL if method == "PUT" else b""
-    pool = [sign_s3(endpoint, method, k, body) for k in keys]
-    res = Result()
-    deadline = time.perf_counter() + seconds
-
-    async def worker(k: int) -> None:
-        conn = await Conn.open(endpoint)
-        i = k
-        try:
-            while time.perf_counter() < deadline:
-                head = pool[i % len(pool)]
-                i += conns
-                t = time.perf_counter()
-                status, data = await conn.request(head, body)
-                res.latencies.append(time.perf_counter() - t)
-                if status == 200 and (method == "PUT" or len(data) == len(SMALL)):
-                    res.ops += 1
-                    res.items += 1
-                else:
-                    res.errors += 1
-        finally:
-            conn.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(k) for k in range(conns)))
-    res.seconds = time.perf_counter() - start
-    return res
+    pool = [(sign_s3(endpoint, method, f"/{bucket}/small/{i:04d}", body), body) for i in range(256)]
+    return await drive(endpoint, seconds, conns, pool,
+                       lambda status, data: status == 200 and (method == "PUT" or len(data) == len(SMALL)))
 
 
 async def large_put(endpoint: str, bucket: str, size: int) -> float:

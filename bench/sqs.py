@@ -31,6 +31,7 @@ from common import (
     Conn,
     Result,
     Server,
+    drive,
     machine,
     rss_mb,
     sign_json,
@@ -60,34 +61,9 @@ def _batch_body(url: str, n: int = 10) -> bytes:
 async def raw_send(endpoint: str, url: str, seconds: float, conns: int, batch: bool) -> Result:
     target = TARGET + ("SendMessageBatch" if batch else "SendMessage")
     body = _batch_body(url) if batch else orjson.dumps({"QueueUrl": url, "MessageBody": BODY})
-    per_item = 10 if batch else 1
     # Pre-sign a pool of requests (the signature's date stays valid for 15 min).
     pool = [sign_json(endpoint, "sqs", target, body) for _ in range(64)]
-    res = Result()
-    deadline = time.perf_counter() + seconds
-
-    async def worker(k: int) -> None:
-        conn = await Conn.open(endpoint)
-        i = k
-        try:
-            while time.perf_counter() < deadline:
-                head, b = pool[i % len(pool)]
-                i += 1
-                t = time.perf_counter()
-                status, _ = await conn.request(head, b)
-                res.latencies.append(time.perf_counter() - t)
-                if status == 200:
-                    res.ops += 1
-                    res.items += per_item
-                else:
-                    res.errors += 1
-        finally:
-            conn.close()
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker(k) for k in range(conns)))
-    res.seconds = time.perf_counter() - start
-    return res
+    return await drive(endpoint, seconds, conns, pool, lambda status, _: status == 200, 10 if batch else 1)
 
 
 async def raw_receive_delete(endpoint: str, url: str, seconds: float, conns: int) -> Result:
