@@ -110,3 +110,14 @@ def test_presigned_get_and_put(s3, make_bucket):
     time.sleep(2.1)
     expired = httpx.get(short)
     assert expired.status_code == 403 and b"expired" in expired.content
+
+
+def test_presigned_put_of_a_large_body_streams(s3, make_bucket):
+    """A presigned PUT carries no payload hash: it must stream, not be buffered."""
+    import os
+
+    b = make_bucket()
+    data = os.urandom(70 * 1024 * 1024)  # above the 64 MiB buffering limit
+    url = s3.generate_presigned_url("put_object", Params={"Bucket": b, "Key": "big"}, ExpiresIn=60)
+    assert httpx.put(url, content=data, timeout=60).status_code == 200
+    assert s3.head_object(Bucket=b, Key="big")["ContentLength"] == len(data)

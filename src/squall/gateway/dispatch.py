@@ -37,6 +37,15 @@ _FALLBACK = ("sqs", "json")
 STREAMING_SERVICES = frozenset({"s3"})
 
 
+def _payload_hash_declared(request: Request) -> bool:
+    """Whether verifying the signature can do without the body: the hash is in a header, or the
+    request is presigned (S3 presigned URLs sign UNSIGNED-PAYLOAD) or unsigned."""
+    if "x-amz-content-sha256" in request.headers:
+        return True
+    qs = request.query_string
+    return "X-Amz-Signature=" in qs or "Signature=" in qs or "authorization" not in request.headers
+
+
 async def _buffer(request: Request) -> None:
     request.body = await request.stream.read_all()
     request.stream = None
@@ -87,7 +96,7 @@ class Dispatcher:
                 handler = get_handler(service.model, route.protocol, service.name_overrides or None)
                 self._handlers[(route.service, route.protocol)] = handler
             if request.stream is not None and (route.service not in STREAMING_SERVICES
-                                               or "x-amz-content-sha256" not in request.headers):
+                                               or not _payload_hash_declared(request)):
                 await _buffer(request)  # the signature covers the body's hash: read it first
             identity = auth.verify(request, self.settings, self.keys, service=route.service)
             ctx = RequestContext(
