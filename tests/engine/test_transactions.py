@@ -172,3 +172,16 @@ def test_concurrent_transactions_all_commit(run):
         assert (await e.read(lambda tx: tx.stats("q"))).visible == 300
 
     run(body)
+
+
+def test_peek_sees_acknowledged_writes_and_works_while_the_reader_is_busy(run):
+    async def body(e):
+        await e.transact(lambda tx: tx.put("ns", "k", b"v1"))
+        assert await e.peek(lambda tx: tx.get("ns", "k")) == b"v1"
+        await e.transact(lambda tx: tx.put("ns", "k", b"v2"))
+        scans = [e.read(lambda tx: tx.scan("ns")) for _ in range(20)]
+        peeks = [e.peek(lambda tx: tx.get("ns", "k")) for _ in range(20)]
+        results = await asyncio.gather(*scans, *peeks)
+        assert results[20:] == [b"v2"] * 20
+
+    run(body)

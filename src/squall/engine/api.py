@@ -307,6 +307,12 @@ class Engine(abc.ABC):
         """Run a read-only ``fn``; backends may serve it without a commit."""
         return await self.transact(fn)
 
+    async def peek(self, fn: Callable[[Tx], T]) -> T:
+        """``read`` for a handful of point lookups on a hot path (S3 GetObject): a backend may
+        run it inline on the event loop's thread when that is cheaper than a hand-off.
+        Never use it for scans: it may block the loop for as long as ``fn`` runs."""
+        return await self.read(fn)
+
     @abc.abstractmethod
     async def wait(self, channel: str, timeout: float) -> bool:
         """Wait until ``channel`` is notified (True) or ``timeout`` passes (False).

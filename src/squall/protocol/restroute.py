@@ -89,20 +89,41 @@ def compile_route(op: OperationModel) -> Route:
 
 
 class RestRouter:
-    """All routes of one service, grouped by HTTP method, most specific first."""
+    """All routes of one service, grouped by HTTP method, most specific first.
+
+    S3 has ~45 GET routes, most told apart by a query key (``?acl``, ``?tagging``…). So
+    that a plain ``GET /bucket/key`` does not try them all, each method's routes are also
+    indexed by their first required query key: a request only tries the routes whose key it
+    carries, plus the routes that need none, in the same most-specific-first order."""
 
     def __init__(self, operations: dict[str, OperationModel]) -> None:
         self.by_method: dict[str, list[Route]] = {}
         for op in operations.values():
             route = compile_route(op)
             self.by_method.setdefault(op.http.get("method", "POST").upper(), []).append(route)
-        for routes in self.by_method.values():
+        self._plain: dict[str, list[tuple[int, Route]]] = {}
+        self._keyed: dict[str, dict[str, list[tuple[int, Route]]]] = {}
+        for method, routes in self.by_method.items():
             routes.sort(key=lambda r: r.score, reverse=True)
+            plain, keyed = self._plain.setdefault(method, []), self._keyed.setdefault(method, {})
+            for rank, route in enumerate(routes):
+                if route.query:
+                    keyed.setdefault(route.query[0][0], []).append((rank, route))
+                else:
+                    plain.append((rank, route))
 
     def match(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
     ) -> tuple[OperationModel, dict[str, str]] | None:
-        for route in self.by_method.get(method.upper(), ()):
+        method = method.upper()
+        keyed = self._keyed.get(method)
+        if keyed is None:
+            return None
+        candidates = self._plain[method]
+        hits = [keyed[k] for k in query if k in keyed]
+        if hits:
+            candidates = sorted([*candidates, *(c for hit in hits for c in hit)], key=lambda c: c[0])
+        for _, route in candidates:
             labels = route.match(path, query, headers)
             if labels is not None:
                 return route.op, labels

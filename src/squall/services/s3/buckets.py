@@ -102,7 +102,7 @@ async def cached(ctx: Any, name: str) -> BucketRecord:
     hit = _CACHE.get(name)
     now = time.monotonic()
     if hit is None or hit[0] < now:
-        bucket = await ctx.engine.read(lambda tx: load(tx, name) if name else None)
+        bucket = await ctx.engine.peek(lambda tx: load(tx, name) if name else None)
         if bucket is None:
             _CACHE.pop(name, None)
             raise no_such_bucket(name)

@@ -237,7 +237,7 @@ async def _read(ctx: Any, Bucket: str, Key: str, params: dict[str, Any], *, head
         inline = store.read_inline(tx, doc) if not head and "inline" in doc["data"] else None
         return doc, inline
 
-    doc, inline = await ctx.engine.read(work)
+    doc, inline = await ctx.engine.peek(work)
     headers = object_headers(doc, checksum_mode=str(params.get("ChecksumMode") or "").upper() == "ENABLED")
     not_modified = conditions.check_read(
         doc, if_match=params.get("IfMatch"), if_none_match=params.get("IfNoneMatch"),
