@@ -41,3 +41,14 @@ def test_post_policy_refusals(s3, bucket):
     assert ok.status_code == 204, ok.text
     assert s3.get_object(Bucket=bucket, Key="only/this")["Body"].read() == b"1"
     assert unique()
+
+
+def test_large_post_upload_streams(s3, bucket):
+    import os
+
+    data = os.urandom(70 * 1024 * 1024)  # above the 64 MiB buffering limit
+    post = s3.generate_presigned_post(bucket, "big/${filename}", ExpiresIn=60)
+    r = httpx.post(post["url"], data=post["fields"], files={"file": ("blob.bin", data)}, timeout=60)
+    assert r.status_code == 204, r.text
+    assert s3.head_object(Bucket=bucket, Key="big/blob.bin")["ContentLength"] == len(data)
+    assert s3.get_object(Bucket=bucket, Key="big/blob.bin", Range="bytes=-16")["Body"].read() == data[-16:]

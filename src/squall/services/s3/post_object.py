@@ -10,8 +10,10 @@ last. Every field must be allowed by a condition (exact match, ``eq``, ``starts-
 according to Policy: …". Success answers ``success_action_status`` (204 by default; 201 with
 a PostResponse document) or redirects to ``success_action_redirect``.
 
-The form is buffered (up to :data:`squall.gateway.body.MAX_BUFFERED`); the file is then
-stored like a PutObject body and fires ``s3:ObjectCreated:Post``.
+The form is parsed as it arrives (python-multipart's streaming parser): the fields before the
+file are checked against the policy first, then the file streams into a blob like a PutObject
+body (never whole in memory), its size is checked against ``content-length-range``, and the
+object fires ``s3:ObjectCreated:Post``.
 """
 
 from __future__ import annotations
@@ -21,13 +23,12 @@ import binascii
 import hmac
 import time
 from datetime import datetime
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
 
 import orjson
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from squall.gateway import auth
 from squall.gateway.http import Response
@@ -48,27 +49,118 @@ def _denied(reason: str) -> S3Error:
     return S3Error(f"Invalid according to Policy: {reason}", code="AccessDenied", status=403)
 
 
-def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], bytes | None, str | None]:
-    """(fields with lower-cased names, file bytes, file name)."""
-    msg = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    if not msg.is_multipart():
-        raise S3Error("POST requires exactly one file upload per request.", code="InvalidArgument")
-    fields: dict[str, str] = {}
-    data: bytes | None = None
-    filename: str | None = None
-    for part in msg.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if not name:
-            continue
-        payload = part.get_payload(decode=True) or b""
-        if name.lower() == "file":
-            data, filename = payload, part.get_filename()
-            break  # fields after the file are ignored, as S3 does
-        fields[name.lower()] = payload.decode("utf-8", "replace")
-    return fields, data, filename
+class _FormReader:
+    """Streams a multipart/form-data body (python-multipart's parser): fields before the file
+    are collected (small), the file's bytes are handed over as they arrive, fields after it
+    are ignored, as S3 does."""
+
+    MAX_FIELDS = 1 << 20  # bytes of non-file fields
+
+    def __init__(self, content_type: str) -> None:
+        _, params = parse_options_header(content_type)
+        boundary = params.get(b"boundary")
+        if not boundary:
+            raise invalid_argument("The body of your POST request is not well-formed multipart/form-data.",
+                                   "Content-Type", content_type)
+        self.fields: dict[str, str] = {}
+        self.filename: str | None = None
+        self.in_file = False
+        self.file_seen = False
+        self.file_chunks: list[bytes] = []
+        self._field_bytes = 0
+        self._name: str | None = None
+        self._value = bytearray()
+        self._header_field = bytearray()
+        self._header_value = bytearray()
+        self._headers: dict[bytes, bytes] = {}
+        self.parser = MultipartParser(boundary, {
+            "on_part_begin": self._part_begin, "on_part_data": self._part_data, "on_part_end": self._part_end,
+            "on_header_field": lambda d, s, e: self._header_field.extend(d[s:e]),
+            "on_header_value": lambda d, s, e: self._header_value.extend(d[s:e]),
+            "on_header_end": self._header_end, "on_headers_finished": self._headers_done,
+        })
+
+    def _part_begin(self) -> None:
+        self._headers, self._name, self._value = {}, None, bytearray()
+
+    def _header_end(self) -> None:
+        self._headers[bytes(self._header_field).lower()] = bytes(self._header_value)
+        self._header_field, self._header_value = bytearray(), bytearray()
+
+    def _headers_done(self) -> None:
+        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        self._name = name.lower() or None
+        if self._name == "file" and not self.file_seen:
+            self.in_file, self.file_seen = True, True
+            raw = params.get(b"filename")
+            self.filename = raw.decode("utf-8", "replace") if raw is not None else None
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.in_file:
+            self.file_chunks.append(data[start:end])
+        elif self._name and not self.file_seen:
+            self._field_bytes += end - start
+            if self._field_bytes > self.MAX_FIELDS:
+                raise S3Error("Your POST request fields preceeding the upload file were too large.",
+                              code="MaxPostPreDataLengthExceeded")
+            self._value += data[start:end]
+
+    def _part_end(self) -> None:
+        if self.in_file:
+            self.in_file = False
+        elif self._name and not self.file_seen:
+            self.fields[self._name] = self._value.decode("utf-8", "replace")
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Parse ``data``; returns the file bytes it contained."""
+        self.parser.write(data)
+        chunks, self.file_chunks = self.file_chunks, []
+        return chunks
 
 
-def check_policy(fields: dict[str, str], size: int, settings: Any, keys: Any, now: float | None = None) -> None:
+async def _file_bytes(reader: _FormReader, source: Any) -> Any:
+    """The file part's bytes, read from the request body as it arrives."""
+    async for data in source:
+        for chunk in reader.feed(data):
+            yield chunk
+    reader.parser.finalize()
+
+
+class _FilePayload:
+    """The file part as a streaming payload for :func:`upload.receive`."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks, self.length, self.trailers = chunks, None, {}
+
+    def __aiter__(self) -> Any:
+        return self._chunks.__aiter__()
+
+
+async def _once(data: bytes) -> Any:
+    yield data
+
+
+def _policy(fields: dict[str, str]) -> dict | None:
+    raw = fields.get("policy")
+    return orjson.loads(base64.b64decode(raw)) if raw else None
+
+
+def check_size(fields: dict[str, str], size: int) -> None:
+    """The policy's ``content-length-range``, once the file's size is known."""
+    for cond in (_policy(fields) or {}).get("conditions") or []:
+        if isinstance(cond, list) and len(cond) == 3 and str(cond[0]).lower() == "content-length-range":
+            low, high = int(cond[1]), int(cond[2])
+            if size < low:
+                raise S3Error("Your proposed upload is smaller than the minimum allowed size",
+                              code="EntityTooSmall", ProposedSize=str(size), MinSizeAllowed=str(low))
+            if size > high:
+                raise S3Error("Your proposed upload exceeds the maximum allowed size",
+                              code="EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(high))
+
+
+def check_policy(fields: dict[str, str], size: int | None, settings: Any, keys: Any,
+                 now: float | None = None) -> None:
     policy_b64 = fields.get("policy")
     if policy_b64 is None:
         return  # an unsigned form: anonymous upload (allowed where squall allows anonymous access)
@@ -113,13 +205,8 @@ def check_policy(fields: dict[str, str], size: int, settings: Any, keys: Any, no
         elif isinstance(cond, list) and len(cond) == 3:
             op = str(cond[0]).lower()
             if op == "content-length-range":
-                low, high = int(cond[1]), int(cond[2])
-                if size < low:
-                    raise S3Error("Your proposed upload is smaller than the minimum allowed size",
-                                  code="EntityTooSmall", ProposedSize=str(size), MinSizeAllowed=str(low))
-                if size > high:
-                    raise S3Error("Your proposed upload exceeds the maximum allowed size",
-                                  code="EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(high))
+                if size is not None:
+                    check_size(fields, size)
                 continue
             name = str(cond[1]).lstrip("$").lower()
             covered.add(name)
@@ -138,21 +225,39 @@ def check_policy(fields: dict[str, str], size: int, settings: Any, keys: Any, no
 async def handle(ctx: Any) -> Response:
     request = ctx.request
     bucket_name = request.path.strip("/")
-    if request.stream is not None:
-        request.body = await request.stream.read_all()
-        request.stream = None
-    fields, data, filename = parse_form(request.headers.get("content-type", ""), request.body)
-    if data is None:
+    await buckets.get_bucket(ctx, bucket_name)
+    reader = _FormReader(request.headers.get("content-type", ""))
+    source = request.stream.chunks() if request.stream is not None else _once(request.body)
+    chunks = _file_bytes(reader, source)
+    # the fields come first: read up to the start of the file before anything else
+    first: list[bytes] = []
+    async for chunk in chunks:
+        first.append(chunk)
+        break
+    fields, filename = reader.fields, reader.filename
+    if not reader.file_seen:
         raise invalid_argument("POST requires exactly one file upload per request.", "file", "0")
     if "key" not in fields:
         raise invalid_argument("Bucket POST must contain a field named 'key'.  If it is specified, please check "
                                "the order of the fields.", "key")
     fields["bucket"] = bucket_name
-    check_policy(fields, len(data), ctx.runtime.settings, ctx.runtime.state["keys"])
+    check_policy(fields, None, ctx.runtime.settings, ctx.runtime.state["keys"])
     key = fields["key"].replace("${filename}", filename or "")
     objects.check_key(key)
-    await buckets.get_bucket(ctx, bucket_name)
-    got = await upload.receive(ctx.runtime.blobs, data, content_md5=None, sent={}, wanted=set())
+
+    async def whole_file() -> Any:
+        for chunk in first:
+            yield chunk
+        async for chunk in chunks:
+            yield chunk
+
+    got = await upload.receive(ctx.runtime.blobs, _FilePayload(whole_file()), content_md5=None, sent={},
+                               wanted=set(), inline=False)
+    try:
+        check_size(fields, got.size)
+    except BaseException:
+        got.discard()
+        raise
     meta = {k[len("x-amz-meta-"):]: v for k, v in fields.items() if k.startswith("x-amz-meta-")}
     doc: dict[str, Any] = {"key": key, "size": got.size, "etag": got.etag, "data": got.data, "metadata": meta,
                            "storage_class": fields.get("x-amz-storage-class", "STANDARD")}
