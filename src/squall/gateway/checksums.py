@@ -40,8 +40,6 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
-from awscrt import checksums as _crt
-
 from squall.errors import ServiceError
 
 Buffer = bytes | bytearray | memoryview
@@ -76,11 +74,23 @@ _CRC_PARAMS: Final = {
     "CRC32C": (0x82F63B78, 32),
     "CRC64NVME": (0x9A6C9329AC4BC9B5, 64),
 }
+def _crc32c(data: Buffer, crc: int) -> int:
+    from awscrt import checksums  # imported on first use: ~8 MB of RSS a server may never need
+
+    return checksums.crc32c(data, crc)
+
+
+def _crc64nvme(data: Buffer, crc: int) -> int:
+    from awscrt import checksums
+
+    return checksums.crc64nvme(data, crc)
+
+
 # Each takes (data, previous_crc) and returns the updated CRC as an int.
 _CRC_FUNCS: Final[dict[str, Callable[[Buffer, int], int]]] = {
     "CRC32": zlib.crc32,
-    "CRC32C": _crt.crc32c,
-    "CRC64NVME": _crt.crc64nvme,
+    "CRC32C": _crc32c,
+    "CRC64NVME": _crc64nvme,
 }
 
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import importlib
 from types import SimpleNamespace
 
-from botocore.session import get_session
-
+from squall.protocol.specs import service_model
 from squall.services.base import Service, operations_from
 from squall.services.s3 import addressing
 
@@ -90,7 +89,7 @@ NOT_IMPLEMENTED = frozenset({
 SERVICE = Service(
     name="s3",
     model="s3",
-    operations=operations_from(_collect(), get_session().get_service_model("s3").operation_names),  # type: ignore[arg-type]
+    operations=operations_from(_collect(), service_model("s3").operation_names),  # type: ignore[arg-type]
     rewrite=addressing.rewrite,
     middleware=_middleware,
     background=_background(),
