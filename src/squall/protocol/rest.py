@@ -43,6 +43,7 @@ class RestHandler(ProtocolHandler):
         super().__init__(model_name, name_overrides)
         self.router = RestRouter(self.operations)
         self._layouts: dict[tuple[str, bool], tuple[dict[str, list[tuple[str, Shape]]], list[str]]] = {}
+        self._header_indexes: dict[tuple[str, bool], dict[str, tuple[Any, Any]]] = {}
 
     # ---- routing ----
     def _find_operation(self, request: Request) -> OperationModel:
@@ -67,6 +68,22 @@ class RestHandler(ProtocolHandler):
                 if found is not None:
                     return found
         return {}
+
+    def _header_index(self, shape: Shape, groups: dict, output: bool) -> dict[str, tuple[Any, Any]]:
+        """Header members of ``shape``: by lower-cased wire name → (name, member) for requests,
+        by member name → (lower-cased wire name, member) for responses. Cached per shape."""
+        key = (shape.name, output)
+        found = self._header_indexes.get(key)
+        if found is None:
+            found = {}
+            for name, member in groups.get("header", ()):
+                wire = member.serialization.get("name", name).lower()
+                if output:
+                    found[name] = (wire, member)
+                else:
+                    found[wire] = (name, member)
+            self._header_indexes[key] = found
+        return found
 
     def layout(self, shape: Shape, output: bool) -> tuple[dict[str, list[tuple[str, Shape]]], list[str]]:
         """Members of ``shape`` grouped by location, and the names of the body members."""
@@ -116,10 +133,12 @@ class RestHandler(ProtocolHandler):
             else:
                 out[name] = self._text(got[-1], member, name)
         headers = request.headers
-        for name, member in groups.get("header", ()):
-            raw = headers.get(member.serialization.get("name", name).lower())
-            if raw is None:
+        by_wire = self._header_index(shape, groups, False)
+        for wire, raw in headers.items():  # a request has fewer headers than S3 inputs have members
+            spec = by_wire.get(wire)
+            if spec is None:
                 continue
+            name, member = spec
             if member.type_name == "list":
                 out[name] = [self._text(v.strip(), member.member, name) for v in raw.split(",") if v.strip()]
             elif member.serialization.get("jsonvalue"):
@@ -175,10 +194,11 @@ class RestHandler(ProtocolHandler):
                     status = int(result[name])
             if STATUS in result:
                 status = int(result[STATUS])
-            for name, member in groups.get("header", ()):
-                value = result.get(name)
-                if value is not None:
-                    headers[member.serialization.get("name", name).lower()] = self.header_text(value, member)
+            by_name = self._header_index(shape, groups, True)
+            for name, value in result.items():  # results are sparser than output shapes
+                spec = by_name.get(name)
+                if spec is not None and value is not None:
+                    headers[spec[0]] = self.header_text(value, spec[1])
             for name, member in groups.get("headers", ()):
                 prefix = member.serialization.get("name", "").lower()
                 for k, v in (result.get(name) or {}).items():
