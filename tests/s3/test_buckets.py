@@ -66,3 +66,16 @@ def test_bucket_not_empty(s3, make_bucket):
     with pytest.raises(ClientError) as exc:
         s3.delete_bucket(Bucket=b)
     assert error_code(exc) == "BucketNotEmpty" and status(exc) == 409
+
+
+def test_create_with_object_lock_and_ownership(s3):
+    name = unique()
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True, ObjectOwnership="ObjectWriter")
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    assert s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    rules = s3.get_bucket_ownership_controls(Bucket=name)["OwnershipControls"]["Rules"]
+    assert rules == [{"ObjectOwnership": "ObjectWriter"}]
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as exc:
+        s3.create_bucket(Bucket=unique(), ObjectOwnership="Nobody")
+    assert error_code(exc) == "InvalidArgument"

@@ -149,9 +149,14 @@ def is_empty(tx: Tx, name: str) -> bool:
 
 # ---- operations -------------------------------------------------------------------
 async def create_bucket(ctx: Any, Bucket: str, CreateBucketConfiguration: dict | None = None,
+                        ObjectLockEnabledForBucket: bool | None = None, ObjectOwnership: str | None = None,
                         **_: Any) -> dict[str, Any]:
     name = Bucket
     check_name(name)
+    if ObjectOwnership is not None and ObjectOwnership not in (
+            "BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"):
+        raise S3Error(f"Invalid x-amz-object-ownership header: {ObjectOwnership}", code="InvalidArgument",
+                      ArgumentName="x-amz-object-ownership")
     constraint = (CreateBucketConfiguration or {}).get("LocationConstraint")
     region = ctx.region
     if constraint:
@@ -177,7 +182,13 @@ async def create_bucket(ctx: Any, Bucket: str, CreateBucketConfiguration: dict |
                 return  # us-east-1 answers 200 for a bucket you already own (legacy behaviour)
             raise S3Error("Your previous request to create the named bucket succeeded and you already own it.",
                           code="BucketAlreadyOwnedByYou", status=409, BucketName=name)
-        save(tx, BucketRecord(name=name, account=ctx.account_id, region=region, created=tx.now))
+        bucket = BucketRecord(name=name, account=ctx.account_id, region=region, created=tx.now)
+        if ObjectOwnership is not None:
+            bucket.config["OwnershipControls"] = {"Rules": [{"ObjectOwnership": ObjectOwnership}]}
+        if ObjectLockEnabledForBucket:  # object lock needs (and keeps) versioning on
+            bucket.versioning = "Enabled"
+            bucket.config["ObjectLock"] = {"ObjectLockEnabled": "Enabled"}
+        save(tx, bucket)
 
     await ctx.engine.transact(work)
     return {"Location": f"/{name}", "BucketArn": f"arn:aws:s3:::{name}"}
