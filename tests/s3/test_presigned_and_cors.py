@@ -1,70 +1,15 @@
-"""Bucket sub-resources through the wire: tagging, CORS (and browser preflights), policy,
-lifecycle, encryption, ownership, public access block, ACL; presigned URLs."""
+"""CORS end to end (configuration, a browser preflight, CORS headers on a presigned GET) and
+presigned URLs. Each sub-resource's own rules are in test_bucket_config.py and test_cors.py."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.s3.conftest import error_code, status
-
-
-def test_tagging(s3, make_bucket):
-    b = make_bucket()
-    with pytest.raises(ClientError) as exc:
-        s3.get_bucket_tagging(Bucket=b)
-    assert error_code(exc) == "NoSuchTagSet" and status(exc) == 404
-    s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "env", "Value": "dev"}]})
-    assert s3.get_bucket_tagging(Bucket=b)["TagSet"] == [{"Key": "env", "Value": "dev"}]
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_tagging(Bucket=b, Tagging={"TagSet": [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]})
-    assert error_code(exc) == "InvalidTag"
-    s3.delete_bucket_tagging(Bucket=b)
-    with pytest.raises(ClientError):
-        s3.get_bucket_tagging(Bucket=b)
-
-
-def test_policy_and_status(s3, make_bucket):
-    b = make_bucket()
-    with pytest.raises(ClientError) as exc:
-        s3.get_bucket_policy(Bucket=b)
-    assert error_code(exc) == "NoSuchBucketPolicy"
-    policy = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/*"}]})
-    s3.put_bucket_policy(Bucket=b, Policy=policy)
-    assert json.loads(s3.get_bucket_policy(Bucket=b)["Policy"]) == json.loads(policy)
-    assert s3.get_bucket_policy_status(Bucket=b)["PolicyStatus"]["IsPublic"] is True
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_policy(Bucket=b, Policy="not json")
-    assert error_code(exc) == "MalformedPolicy"
-
-
-def test_lifecycle(s3, make_bucket):
-    b = make_bucket()
-    with pytest.raises(ClientError) as exc:
-        s3.get_bucket_lifecycle_configuration(Bucket=b)
-    assert error_code(exc) == "NoSuchLifecycleConfiguration"
-    rules = [{"ID": "expire-logs", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 7}}]
-    s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": rules})
-    assert s3.get_bucket_lifecycle_configuration(Bucket=b)["Rules"] == rules
-    with pytest.raises(ClientError):
-        s3.put_bucket_lifecycle_configuration(Bucket=b, LifecycleConfiguration={"Rules": rules + rules})
-
-
-def test_defaults_encryption_ownership_public_access_acl(s3, make_bucket):
-    b = make_bucket()
-    rule = s3.get_bucket_encryption(Bucket=b)["ServerSideEncryptionConfiguration"]["Rules"][0]
-    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    owner = s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"][0]
-    assert owner["ObjectOwnership"] == "BucketOwnerEnforced"
-    assert s3.get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
-    acl = s3.get_bucket_acl(Bucket=b)
-    assert acl["Grants"][0]["Permission"] == "FULL_CONTROL"
-    assert s3.get_bucket_request_payment(Bucket=b)["Payer"] == "BucketOwner"
+from tests.s3.conftest import error_code
 
 
 def test_cors_configuration_and_preflight(s3, make_bucket, server):
