@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py
+	$(BIN)/python bench/s3.py
 
 clean:
 	rm -rf $(VENV) .squall
