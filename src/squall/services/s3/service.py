@@ -3,8 +3,9 @@
 Where an operation lives (each function is the operation's name in snake_case):
 
 * :mod:`.buckets` — Create/Delete/Head/ListBuckets, GetBucketLocation; the bucket record;
-* :mod:`.bucket_config` — bucket sub-resources: tagging, CORS, policy, lifecycle,
-  versioning, encryption, ownership, public access block, ACL, …;
+* :mod:`.bucket_config` — bucket sub-resources: tagging, CORS, versioning, encryption,
+  logging, website, object lock, …; :mod:`.bucket_access` — policy, ownership controls,
+  Block Public Access, ACLs; :mod:`.bucket_lifecycle` — lifecycle configuration;
 * :mod:`.notification_config` — Put/GetBucketNotificationConfiguration;
 * :mod:`.objects` — Put/Get/Head/Delete/DeleteObjects/CopyObject, object tagging and attributes;
 * :mod:`.listing_ops` — ListObjects, ListObjectsV2, ListObjectVersions (paging in :mod:`.listing`);
@@ -24,7 +25,8 @@ from squall.protocol.specs import service_model
 from squall.services.base import Service, operations_from
 from squall.services.s3 import addressing
 
-_MODULES = ["buckets", "bucket_config", "notification_config", "objects", "listing_ops", "multipart"]
+_MODULES = ["buckets", "bucket_config", "bucket_access", "bucket_lifecycle", "notification_config", "objects",
+            "listing_ops", "multipart"]
 
 
 def _collect() -> SimpleNamespace:
