@@ -91,7 +91,7 @@ async def create_multipart_upload(ctx: Any, Bucket: str, Key: str, **params: Any
     upload_id = ordered_uuid().replace("-", "") + base64.urlsafe_b64encode(hashlib.sha256(
         Key.encode()).digest()[:9]).decode()
     doc = {"key": Key, "upload_id": upload_id, "metadata": params.get("Metadata") or {},
-           "storage_class": params.get("StorageClass") or "STANDARD", **objects._system_fields(params)}
+           "storage_class": params.get("StorageClass") or "STANDARD", **objects.system_fields(params)}
     if tags:
         doc["tags"] = tags
     if alg:
@@ -160,13 +160,13 @@ async def upload_part_copy(ctx: Any, Bucket: str, Key: str, CopySource: str, Par
     _check_part_number(PartNumber)
     src_bucket, src_key, src_version = objects.parse_copy_source(CopySource)
 
-    def lookup(tx: Tx) -> tuple[dict, dict, bytes | None]:
+    def find_source(tx: Tx) -> tuple[dict, dict, bytes | None]:
         up = _load_upload(tx, ctx, Bucket, Key, UploadId)
-        doc = objects._lookup(tx, ctx, src_bucket, src_key, src_version)[1]
+        doc = objects.lookup(tx, ctx, src_bucket, src_key, src_version)[1]
         inline = store.read_inline(tx, doc) if "inline" in doc["data"] else None
         return up, doc, inline
 
-    up, src, inline = await ctx.engine.read(lookup)
+    up, src, inline = await ctx.engine.read(find_source)
     if conditions.check_read(src, if_match=params.get("CopySourceIfMatch"),
                              if_none_match=params.get("CopySourceIfNoneMatch"),
                              if_modified_since=params.get("CopySourceIfModifiedSince"),

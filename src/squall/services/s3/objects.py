@@ -1,5 +1,5 @@
-"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject,
-object tagging and GetObjectAttributes.
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject
+(object tagging, ACLs and GetObjectAttributes are in :mod:`.object_subresources`).
 
 Every change commits its metadata, its bytes' claim and its event notifications
 in one transaction (:mod:`.store`, :mod:`.events`); bytes are received by
@@ -43,7 +43,7 @@ def check_key(key: str) -> None:
         raise invalid_argument("Object key must not be empty", "Key", key)
 
 
-def _http_date(ts: float) -> datetime:
+def http_date(ts: float) -> datetime:
     return datetime.fromtimestamp(int(ts), UTC)
 
 
@@ -70,7 +70,7 @@ def check_tags(tags: dict[str, str]) -> None:
             raise S3Error("The TagValue you have provided is invalid", code="InvalidTag")
 
 
-def _system_fields(params: dict[str, Any]) -> dict[str, Any]:
+def system_fields(params: dict[str, Any]) -> dict[str, Any]:
     doc: dict[str, Any] = {field: params[name] for name, field in _SYSTEM.items() if params.get(name) is not None}
     expires = params.get("Expires")
     if expires is not None:
@@ -130,7 +130,7 @@ async def commit_new(ctx: Any, bucket_name: str, key: str, doc: dict, *, inline:
 def object_headers(doc: dict, *, checksum_mode: bool = False) -> dict[str, Any]:
     """The output members HeadObject/GetObject return for ``doc``."""
     out: dict[str, Any] = {
-        "LastModified": _http_date(doc["modified"]),
+        "LastModified": http_date(doc["modified"]),
         "ContentLength": doc["size"],
         "ETag": doc["etag"],
         "AcceptRanges": "bytes",
@@ -168,7 +168,7 @@ def _version_marker_error(doc: dict, *, versioned_request: bool) -> S3Error:
     return err
 
 
-def _lookup(tx: Tx, ctx: Any, bucket_name: str, key: str, version_id: str | None) -> tuple[Any, dict]:
+def lookup(tx: Tx, ctx: Any, bucket_name: str, key: str, version_id: str | None) -> tuple[Any, dict]:
     bucket = buckets.require(tx, ctx, bucket_name)
     if version_id is not None:
         _, doc = store.find_version(tx, bucket, key, version_id)
@@ -201,7 +201,7 @@ async def put_object(ctx: Any, Bucket: str, Key: str, Body: Any = None, **params
     doc: dict[str, Any] = {
         "key": Key, "size": got.size, "etag": got.etag, "data": got.data,
         "metadata": params.get("Metadata") or {}, "storage_class": params.get("StorageClass") or "STANDARD",
-        **_system_fields(params),
+        **system_fields(params),
     }
     if tags:
         doc["tags"] = tags
@@ -233,7 +233,7 @@ async def _read(ctx: Any, Bucket: str, Key: str, params: dict[str, Any], *, head
         # (or a version id) needs the bucket record and the versions.
         doc = store.current(tx, Bucket, Key) if version_id is None else None
         if doc is None:
-            _, doc = _lookup(tx, ctx, Bucket, Key, version_id)
+            _, doc = lookup(tx, ctx, Bucket, Key, version_id)
         inline = store.read_inline(tx, doc) if not head and "inline" in doc["data"] else None
         return doc, inline
 
@@ -411,11 +411,11 @@ async def copy_object(ctx: Any, Bucket: str, Key: str, CopySource: str, **params
     check_key(Key)
     src_bucket, src_key, src_version = parse_copy_source(CopySource)
 
-    def lookup(tx: Tx) -> dict:
+    def find_source(tx: Tx) -> dict:
         buckets.require(tx, ctx, Bucket)
-        return _lookup(tx, ctx, src_bucket, src_key, src_version)[1]
+        return lookup(tx, ctx, src_bucket, src_key, src_version)[1]
 
-    src = await ctx.engine.read(lookup)
+    src = await ctx.engine.read(find_source)
     not_modified = conditions.check_read(
         src, if_match=params.get("CopySourceIfMatch"), if_none_match=params.get("CopySourceIfNoneMatch"),
         if_modified_since=params.get("CopySourceIfModifiedSince"),
@@ -438,7 +438,7 @@ async def copy_object(ctx: Any, Bucket: str, Key: str, CopySource: str, **params
                            "storage_class": params.get("StorageClass") or src.get("storage_class") or "STANDARD"}
     if directive == "REPLACE":
         doc["metadata"] = params.get("Metadata") or {}
-        doc.update(_system_fields(params))
+        doc.update(system_fields(params))
     else:
         doc["metadata"] = src.get("metadata") or {}
         for field in list(_SYSTEM.values()) + ["expires"]:
@@ -472,7 +472,7 @@ async def copy_object(ctx: Any, Bucket: str, Key: str, CopySource: str, **params
     saved = await commit_new(ctx, Bucket, Key, doc, inline=inline, event="s3:ObjectCreated:Copy",
                              on_failure=drop_copies, if_match=params.get("IfMatch"),
                              if_none_match=params.get("IfNoneMatch"))
-    result: dict[str, Any] = {"ETag": saved["etag"], "LastModified": _http_date(saved["modified"])}
+    result: dict[str, Any] = {"ETag": saved["etag"], "LastModified": http_date(saved["modified"])}
     for alg, value in (saved.get("checksums") or {}).items():
         result["Checksum" + alg] = value
     out: dict[str, Any] = {"CopyObjectResult": result, "ServerSideEncryption": "AES256"}
@@ -481,104 +481,3 @@ async def copy_object(ctx: Any, Bucket: str, Key: str, CopySource: str, **params
     if src.get("version_id") and src["version_id"] != "null":
         out["CopySourceVersionId"] = src["version_id"]
     return out
-
-
-# ---- tagging ------------------------------------------------------------------------------
-async def get_object_tagging(ctx: Any, Bucket: str, Key: str, VersionId: str | None = None,
-                             **_: Any) -> dict[str, Any]:
-    _, doc = await ctx.engine.read(lambda tx: _lookup(tx, ctx, Bucket, Key, VersionId))
-    out: dict[str, Any] = {"TagSet": [{"Key": k, "Value": v} for k, v in (doc.get("tags") or {}).items()]}
-    if doc.get("version_id") and doc["version_id"] != "null":
-        out["VersionId"] = doc["version_id"]
-    return out
-
-
-async def _retag(ctx: Any, Bucket: str, Key: str, VersionId: str | None, tags: dict[str, str] | None,
-                 event: str) -> dict[str, Any]:
-    def work(tx: Tx) -> dict:
-        bucket, doc = _lookup(tx, ctx, Bucket, Key, VersionId)
-        if tags:
-            doc["tags"] = tags
-        else:
-            doc.pop("tags", None)
-        store.update_current(tx, bucket, Key, doc)
-        events.record(tx, ctx, bucket, event, Key, version_id=doc["version_id"] if bucket.versioned else None,
-                      etag=doc["etag"])
-        return doc
-
-    doc = await ctx.engine.transact(work)
-    return {"VersionId": doc["version_id"]} if doc["version_id"] != "null" else {}
-
-
-async def put_object_tagging(ctx: Any, Bucket: str, Key: str, Tagging: dict[str, Any],
-                             VersionId: str | None = None, **_: Any) -> dict[str, Any]:
-    tags: dict[str, str] = {}
-    for tag in Tagging.get("TagSet") or []:
-        if tag.get("Key") in tags:
-            raise S3Error("Cannot provide multiple Tags with the same key", code="InvalidTag")
-        tags[tag.get("Key", "")] = tag.get("Value", "")
-    check_tags(tags)
-    return await _retag(ctx, Bucket, Key, VersionId, tags, "s3:ObjectTagging:Put")
-
-
-async def delete_object_tagging(ctx: Any, Bucket: str, Key: str, VersionId: str | None = None,
-                                **_: Any) -> dict[str, Any]:
-    return await _retag(ctx, Bucket, Key, VersionId, None, "s3:ObjectTagging:Delete")
-
-
-# ---- GetObjectAttributes ---------------------------------------------------------------------
-async def get_object_attributes(ctx: Any, Bucket: str, Key: str, ObjectAttributes: list[str],
-                                VersionId: str | None = None, MaxParts: int | None = None,
-                                PartNumberMarker: int | None = None, **_: Any) -> dict[str, Any]:
-    _, doc = await ctx.engine.read(lambda tx: _lookup(tx, ctx, Bucket, Key, VersionId))
-    wanted = set(ObjectAttributes or [])
-    out: dict[str, Any] = {"LastModified": _http_date(doc["modified"])}
-    if doc.get("version_id") and doc["version_id"] != "null":
-        out["VersionId"] = doc["version_id"]
-    if "ETag" in wanted:
-        out["ETag"] = doc["etag"].strip('"')
-    if "ObjectSize" in wanted:
-        out["ObjectSize"] = doc["size"]
-    if "StorageClass" in wanted:
-        out["StorageClass"] = doc.get("storage_class") or "STANDARD"
-    if "Checksum" in wanted and doc.get("checksums"):
-        out["Checksum"] = {"Checksum" + a: v for a, v in doc["checksums"].items()}
-        out["Checksum"]["ChecksumType"] = doc.get("checksum_type") or "FULL_OBJECT"
-    if "ObjectParts" in wanted and doc.get("parts"):
-        parts = doc["parts"]
-        first = (PartNumberMarker or 0) + 1
-        limit = MaxParts or 1000
-        chosen = list(range(first, min(len(parts), first + limit - 1) + 1))
-        out["ObjectParts"] = {
-            "TotalPartsCount": len(parts), "PartNumberMarker": PartNumberMarker or 0,
-            "NextPartNumberMarker": chosen[-1] if chosen else 0, "MaxParts": limit,
-            "IsTruncated": bool(chosen) and chosen[-1] < len(parts),
-            "Parts": [{"PartNumber": n, "Size": parts[n - 1]} for n in chosen],
-        }
-    return out
-
-
-# ---- ACLs (canned only: the owner has FULL_CONTROL; stored for GetObjectAcl) -----------
-def _acl(ctx: Any, canned: str | None) -> dict[str, Any]:
-    owner = buckets.owner(ctx.account_id)
-    grants = [{"Grantee": {**owner, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]
-    if canned in ("public-read", "public-read-write"):
-        grants.append({"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
-                       "Permission": "READ"})
-    return {"Owner": owner, "Grants": grants}
-
-
-async def get_object_acl(ctx: Any, Bucket: str, Key: str, VersionId: str | None = None, **_: Any) -> dict:
-    _, doc = await ctx.engine.read(lambda tx: _lookup(tx, ctx, Bucket, Key, VersionId))
-    return _acl(ctx, doc.get("acl"))
-
-
-async def put_object_acl(ctx: Any, Bucket: str, Key: str, ACL: str | None = None, VersionId: str | None = None,
-                         **_: Any) -> dict:
-    def work(tx: Tx) -> None:
-        bucket, doc = _lookup(tx, ctx, Bucket, Key, VersionId)
-        doc["acl"] = ACL or "private"
-        store.update_current(tx, bucket, Key, doc)
-
-    await ctx.engine.transact(work)
-    return {}

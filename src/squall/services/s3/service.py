@@ -7,7 +7,8 @@ Where an operation lives (each function is the operation's name in snake_case):
   logging, website, object lock, …; :mod:`.bucket_access` — policy, ownership controls,
   Block Public Access, ACLs; :mod:`.bucket_lifecycle` — lifecycle configuration;
 * :mod:`.notification_config` — Put/GetBucketNotificationConfiguration;
-* :mod:`.objects` — Put/Get/Head/Delete/DeleteObjects/CopyObject, object tagging and attributes;
+* :mod:`.objects` — Put/Get/Head/Delete/DeleteObjects/CopyObject; :mod:`.object_subresources` —
+  object tagging, ACLs and GetObjectAttributes;
 * :mod:`.listing_ops` — ListObjects, ListObjectsV2, ListObjectVersions (paging in :mod:`.listing`);
 * :mod:`.multipart` — multipart uploads.
 
@@ -26,7 +27,7 @@ from squall.services.base import Service, operations_from
 from squall.services.s3 import addressing
 
 _MODULES = ["buckets", "bucket_config", "bucket_access", "bucket_lifecycle", "notification_config", "objects",
-            "listing_ops", "multipart"]
+            "object_subresources", "listing_ops", "multipart"]
 
 
 def _collect() -> SimpleNamespace:
