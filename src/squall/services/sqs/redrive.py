@@ -107,11 +107,12 @@ async def cancel_message_move_task(ctx: Any, TaskHandle: str) -> dict:
         src = _source(tx, source_arn)
         for key, task in _tasks(tx, src.key):
             if task["id"] == task_id:
-                if task["status"] != "RUNNING":
+                tx.cancel_timer(TIMER_PREFIX + key)  # first: see step() — then read the task afresh
+                task = orjson.loads(tx.get(NS_TASKS, key) or b"{}")
+                if task.get("status") != "RUNNING":
                     raise InvalidParameterValue("Only active tasks can be cancelled.")
                 task["status"] = "CANCELLED"
                 tx.put(NS_TASKS, key, orjson.dumps(task))
-                tx.cancel_timer(TIMER_PREFIX + key)
                 return task["moved"]
         raise ResourceNotFoundException("Task does not exist.")
 
@@ -148,6 +149,11 @@ async def list_message_move_tasks(ctx: Any, SourceArn: str, MaxResults: int | No
 def step(tx: Tx, key: str, lease_token: str | None) -> None:
     """Move up to one second's worth of messages for the task at ``key``."""
     name = TIMER_PREFIX + key
+    # Taking the timer first orders this step against CancelMessageMoveTask, which also deletes
+    # the timer before it touches the task: on PostgreSQL the row lock makes one wait for the
+    # other, so a cancel is never overwritten by a step that read the task before it.
+    if lease_token is not None and not tx.complete_timer(name, lease_token):
+        return  # cancelled (or re-armed) since it was claimed
     raw = tx.get(NS_TASKS, key)
     task = orjson.loads(raw) if raw is not None else None
     if task is None or task["status"] != "RUNNING":
