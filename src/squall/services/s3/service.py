@@ -19,52 +19,46 @@ through the outbox), :mod:`.errors`.
 
 from __future__ import annotations
 
-import importlib
 from types import SimpleNamespace
 
+from squall.errors import ServiceError
+from squall.protocol import get_handler
 from squall.protocol.specs import service_model
 from squall.services.base import Service, operations_from
-from squall.services.s3 import addressing
+from squall.services.s3 import (
+    addressing,
+    background,
+    bucket_access,
+    bucket_config,
+    bucket_lifecycle,
+    buckets,
+    cors,
+    listing_ops,
+    multipart,
+    notification_config,
+    object_subresources,
+    objects,
+    post_object,
+)
 
-_MODULES = ["buckets", "bucket_config", "bucket_access", "bucket_lifecycle", "notification_config", "objects",
-            "object_subresources", "listing_ops", "multipart"]
-
-
-def _collect() -> SimpleNamespace:
-    found: dict[str, object] = {}
-    for name in _MODULES:
-        try:
-            mod = importlib.import_module(f"squall.services.s3.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"squall.services.s3.{name}":
-                raise
-            continue  # a part not written yet: its operations answer NotImplemented
-        found.update({k: getattr(mod, k) for k in dir(mod) if not k.startswith("_")})
-    return SimpleNamespace(**found)
+_ALL = SimpleNamespace(**{name: getattr(mod, name)
+                          for mod in (buckets, bucket_config, bucket_access, bucket_lifecycle, notification_config,
+                                      objects, object_subresources, listing_ops, multipart)
+                          for name in dir(mod) if not name.startswith("_")})
 
 
 async def _middleware(ctx, call_next):
     """Browser POST uploads (no model operation) first, all inside CORS handling."""
-    from squall.errors import ServiceError
-    from squall.services.s3 import cors, post_object
 
     async def inner():
         if post_object.is_post_upload(ctx.request):
             try:
                 return await post_object.handle(ctx)
             except ServiceError as err:
-                from squall.protocol import get_handler
-
                 return get_handler("s3", "rest-xml").serialize_error(err, None, ctx.request_id)
         return await call_next()
 
     return await cors.middleware(ctx, inner)
-
-
-def _background() -> list:
-    from squall.services.s3 import background
-
-    return background.TASKS
 
 
 # Analytics, inventory, metrics, replication, metadata tables, S3 Express sessions, Object
@@ -92,9 +86,9 @@ NOT_IMPLEMENTED = frozenset({
 SERVICE = Service(
     name="s3",
     model="s3",
-    operations=operations_from(_collect(), service_model("s3").operation_names),  # type: ignore[arg-type]
+    operations=operations_from(_ALL, service_model("s3").operation_names),  # type: ignore[arg-type]
     rewrite=addressing.rewrite,
     middleware=_middleware,
-    background=_background(),
+    background=background.TASKS,
     not_implemented=NOT_IMPLEMENTED,
 )
