@@ -128,21 +128,15 @@ def _abort_uploads(tx: Tx, blobs: Any, bucket: BucketRecord, rule: dict, now: fl
     days = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
     if days is None:
         return 0
-    from squall.services.s3.multipart import NS_PARTS
+    from squall.services.s3.multipart import drop_upload
 
     prefix = _filter(rule)[0]
     done = 0
-    for rec_key, raw in tx.scan(NS_UPLOADS, prefix=f"{bucket.name}/{prefix}", limit=_BATCH):
+    for _, raw in tx.scan(NS_UPLOADS, prefix=f"{bucket.name}/{prefix}", limit=_BATCH):
         up = orjson.loads(raw)
-        if _expires_at(up["initiated"], days) > now:
-            continue
-        for _, part_raw in tx.scan(NS_PARTS, prefix=up["upload_id"] + "/"):
-            from squall.storage import blobs as blobstore
-
-            blobstore.release(tx, blobs, orjson.loads(part_raw)["blob"])
-        tx.delete_prefix(NS_PARTS, up["upload_id"] + "/")
-        tx.delete(NS_UPLOADS, rec_key)
-        done += 1
+        if _expires_at(up["initiated"], days) <= now:
+            drop_upload(tx, blobs, bucket.name, up["key"], up["upload_id"])
+            done += 1
     return done
 
 

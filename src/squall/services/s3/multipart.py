@@ -305,15 +305,20 @@ def invalid_request(message: str) -> S3Error:
     return S3Error(message, code="InvalidRequest")
 
 
+def drop_upload(tx: Tx, blob_store: Any, bucket: str, key: str, upload_id: str) -> None:
+    """Forget an upload and its parts (AbortMultipartUpload, lifecycle's abort rule)."""
+    for part in _parts(tx, upload_id):
+        blobstore.release(tx, blob_store, part["blob"])
+    tx.delete_prefix(NS_PARTS, upload_id + "/")
+    tx.delete(NS_UPLOADS, _upload_key(bucket, key, upload_id))
+
+
 async def abort_multipart_upload(ctx: Any, Bucket: str, Key: str, UploadId: str, **_: Any) -> dict[str, Any]:
     blob_store = ctx.runtime.blobs
 
     def work(tx: Tx) -> None:
         _load_upload(tx, ctx, Bucket, Key, UploadId)
-        for part in _parts(tx, UploadId):
-            blobstore.release(tx, blob_store, part["blob"])
-        tx.delete_prefix(NS_PARTS, UploadId + "/")
-        tx.delete(NS_UPLOADS, _upload_key(Bucket, Key, UploadId))
+        drop_upload(tx, blob_store, Bucket, Key, UploadId)
 
     await ctx.engine.transact(work)
     return {}
