@@ -53,6 +53,21 @@ def _enc(value: str | None, url: bool) -> str | None:
     return listing.url_encode_key(value) if url and value else value
 
 
+def _page(bucket: str, prefix: str | None, delimiter: str | None, max_keys: int, url: bool, page: Any,
+          **members: Any) -> dict[str, Any]:
+    """The members all three listings answer, plus ``members``; empty lists left out."""
+    out: dict[str, Any] = {
+        "Name": bucket, "Prefix": _enc(prefix or "", url), "MaxKeys": max_keys, "IsTruncated": page.is_truncated,
+        **members,
+        "CommonPrefixes": [{"Prefix": _enc(p, url)} for p in page.common_prefixes],
+    }
+    if delimiter:
+        out["Delimiter"] = _enc(delimiter, url)
+    if url:
+        out["EncodingType"] = "url"
+    return {k: v for k, v in out.items() if v != []}
+
+
 async def list_objects_v2(ctx: Any, Bucket: str, Prefix: str | None = None, Delimiter: str | None = None,
                           MaxKeys: int | None = None, ContinuationToken: str | None = None,
                           StartAfter: str | None = None, EncodingType: str | None = None,
@@ -68,23 +83,15 @@ async def list_objects_v2(ctx: Any, Bucket: str, Prefix: str | None = None, Deli
 
     page = await ctx.engine.read(work)
     owner = buckets.owner(ctx.account_id) if FetchOwner else None
-    out: dict[str, Any] = {
-        "Name": Bucket, "Prefix": _enc(Prefix or "", url), "MaxKeys": max_keys,
-        "KeyCount": len(page.entries) + len(page.common_prefixes), "IsTruncated": page.is_truncated,
-        "Contents": [_entry(k, d, url, owner) for k, d in page.entries],
-        "CommonPrefixes": [{"Prefix": _enc(p, url)} for p in page.common_prefixes],
-    }
-    if Delimiter:
-        out["Delimiter"] = _enc(Delimiter, url)
-    if url:
-        out["EncodingType"] = "url"
+    extra: dict[str, Any] = {"KeyCount": len(page.entries) + len(page.common_prefixes),
+                             "Contents": [_entry(k, d, url, owner) for k, d in page.entries]}
     if ContinuationToken:
-        out["ContinuationToken"] = ContinuationToken
+        extra["ContinuationToken"] = ContinuationToken
     if StartAfter:
-        out["StartAfter"] = _enc(StartAfter, url)
+        extra["StartAfter"] = _enc(StartAfter, url)
     if page.is_truncated and page.next_token:
-        out["NextContinuationToken"] = page.next_token
-    return {k: v for k, v in out.items() if v != []}
+        extra["NextContinuationToken"] = page.next_token
+    return _page(Bucket, Prefix, Delimiter, max_keys, url, page, **extra)
 
 
 async def list_objects(ctx: Any, Bucket: str, Prefix: str | None = None, Delimiter: str | None = None,
@@ -100,19 +107,11 @@ async def list_objects(ctx: Any, Bucket: str, Prefix: str | None = None, Delimit
 
     page = await ctx.engine.read(work)
     owner = buckets.owner(ctx.account_id)
-    out: dict[str, Any] = {
-        "Name": Bucket, "Prefix": _enc(Prefix or "", url), "Marker": _enc(Marker or "", url),
-        "MaxKeys": max_keys, "IsTruncated": page.is_truncated,
-        "Contents": [_entry(k, d, url, owner) for k, d in page.entries],
-        "CommonPrefixes": [{"Prefix": _enc(p, url)} for p in page.common_prefixes],
-    }
-    if Delimiter:
-        out["Delimiter"] = _enc(Delimiter, url)
-    if url:
-        out["EncodingType"] = "url"
+    extra: dict[str, Any] = {"Marker": _enc(Marker or "", url),
+                             "Contents": [_entry(k, d, url, owner) for k, d in page.entries]}
     if page.is_truncated and page.next_marker and Delimiter:
-        out["NextMarker"] = _enc(page.next_marker, url)
-    return {k: v for k, v in out.items() if v != []}
+        extra["NextMarker"] = _enc(page.next_marker, url)
+    return _page(Bucket, Prefix, Delimiter, max_keys, url, page, **extra)
 
 
 async def list_object_versions(ctx: Any, Bucket: str, Prefix: str | None = None, Delimiter: str | None = None,
@@ -143,18 +142,10 @@ async def list_object_versions(ctx: Any, Bucket: str, Prefix: str | None = None,
             entry = _entry(key, doc, url, owner)
             entry.update(common)
             versions.append(entry)
-    out: dict[str, Any] = {
-        "Name": Bucket, "Prefix": _enc(Prefix or "", url), "KeyMarker": _enc(KeyMarker or "", url),
-        "VersionIdMarker": VersionIdMarker or "", "MaxKeys": max_keys, "IsTruncated": page.is_truncated,
-        "Versions": versions, "DeleteMarkers": markers,
-        "CommonPrefixes": [{"Prefix": _enc(p, url)} for p in page.common_prefixes],
-    }
-    if Delimiter:
-        out["Delimiter"] = _enc(Delimiter, url)
-    if url:
-        out["EncodingType"] = "url"
+    extra: dict[str, Any] = {"KeyMarker": _enc(KeyMarker or "", url), "VersionIdMarker": VersionIdMarker or "",
+                             "Versions": versions, "DeleteMarkers": markers}
     if page.is_truncated:
-        out["NextKeyMarker"] = _enc(page.next_key_marker, url)
+        extra["NextKeyMarker"] = _enc(page.next_key_marker, url)
         if page.next_version_id_marker:
-            out["NextVersionIdMarker"] = page.next_version_id_marker
-    return {k: v for k, v in out.items() if v != []}
+            extra["NextVersionIdMarker"] = page.next_version_id_marker
+    return _page(Bucket, Prefix, Delimiter, max_keys, url, page, **extra)
