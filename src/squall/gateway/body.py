@@ -39,6 +39,18 @@ _HEX64_RE = re.compile(r"^[0-9a-f]{64}$")
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 
+async def _gather(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """All of ``chunks`` in memory, or 413 once more than ``limit`` bytes arrive."""
+    parts: list[bytes] = []
+    size = 0
+    async for data in chunks:
+        size += len(data)
+        if size > limit:
+            raise ServiceError("Your request was too large.", code="RequestEntityTooLarge", status=413)
+        parts.append(data)
+    return b"".join(parts)
+
+
 class ClientDisconnected(Exception):
     """The client went away before sending the whole body."""
 
@@ -70,14 +82,7 @@ class BodyStream:
                 yield data
 
     async def read_all(self, limit: int = MAX_BUFFERED) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        async for data in self.chunks():
-            size += len(data)
-            if size > limit:
-                raise ServiceError("Your request was too large.", code="RequestEntityTooLarge", status=413)
-            parts.append(data)
-        return b"".join(parts)
+        return await _gather(self.chunks(), limit)
 
     async def drain(self) -> None:
         """Read and drop whatever is left (so the connection can be reused)."""
@@ -133,11 +138,4 @@ class Payload:
         self.complete = True
 
     async def read(self, limit: int = MAX_BUFFERED) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        async for data in self:
-            size += len(data)
-            if size > limit:
-                raise ServiceError("Your request was too large.", code="RequestEntityTooLarge", status=413)
-            parts.append(data)
-        return b"".join(parts)
+        return await _gather(self.__aiter__(), limit)

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from squall.gateway import checksums
+from squall.gateway.body import Payload
 from squall.services.s3 import store
-from squall.services.s3.errors import incomplete_body, invalid_request
+from squall.services.s3.errors import entity_too_large, incomplete_body, invalid_request
 from squall.storage.blobs import BlobStore
 
 #: S3's largest single PUT (5 GiB).
@@ -79,13 +80,9 @@ async def receive(blob_store: BlobStore, body: Any, *, content_md5: str | None, 
     if body is None:
         body = b""
     if isinstance(body, (bytes, bytearray)):
-        from squall.gateway.body import Payload
-
         body = Payload.of(bytes(body))
     length = body.length if body.length is not None else declared_length
     if length is not None and length > limit:
-        from squall.services.s3.errors import entity_too_large
-
         raise entity_too_large(length, limit)
     digests = checksums.BodyDigests(wanted)
     if inline and length is not None and length <= store.INLINE_MAX:
@@ -97,8 +94,6 @@ async def receive(blob_store: BlobStore, body: Any, *, content_md5: str | None, 
         try:
             async for chunk in body:
                 if writer.size + len(chunk) > limit:
-                    from squall.services.s3.errors import entity_too_large
-
                     raise entity_too_large(writer.size + len(chunk), limit)
                 await writer.write(chunk)
             blob_id = await writer.finish()
