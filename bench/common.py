@@ -82,7 +82,7 @@ class Server:
         return self.proc.pid
 
 
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -105,7 +105,7 @@ def start_squall(backend: str = "sqlite") -> Server:
          "--log-level", "warning"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     endpoint = f"http://127.0.0.1:{port}"
-    _wait_http(endpoint + "/_squall/health", proc)
+    wait_http(endpoint + "/_squall/health", proc)
     return Server("squall", endpoint, proc, tmp)
 
 
@@ -116,7 +116,7 @@ def start_moto() -> Server:
     proc = subprocess.Popen([exe, "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     endpoint = f"http://127.0.0.1:{port}"
-    _wait_http(endpoint + "/moto-api/", proc)
+    wait_http(endpoint + "/moto-api/", proc)
     return Server("moto", endpoint, proc)
 
 

@@ -7,7 +7,9 @@ Workloads (light load generator: pre-signed raw HTTP/1.1 from asyncio, keep-aliv
   streamed from/to the socket in 1 MiB pieces, compared with this disk's own sequential
   write speed measured in the same run (1 GiB written + fsynced in the server's data dir
   file system) — the physical limit;
-* peak server RSS during the large transfers (sampled every 50 ms).
+* peak server RSS during the large transfers (sampled every 50 ms);
+* the same large PUT into ``bench/s3_sink.py`` — a bare uvicorn app doing only the work
+  every S3 upload needs (MD5 for the ETag, file write, fsync): the practical ceiling.
 
     python bench/s3.py [--seconds 6] [--connections 32] [--large-gb 1] [--no-moto] [--backend sqlite]
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -35,11 +38,13 @@ from common import (
     Conn,
     Result,
     drive,
+    free_port,
     machine,
     rss_mb,
     start_moto,
     start_squall,
     table,
+    wait_http,
 )
 
 MIB = 1024 * 1024
@@ -180,6 +185,22 @@ def run_server(srv, args) -> dict[str, object]:
     return out
 
 
+def sink_put(size: int, directory: str) -> float:
+    """Large PUT throughput into the minimal MD5 + write + fsync app (the ceiling)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "s3_sink:app", "--app-dir", str(Path(__file__).parent),
+         "--port", str(port), "--log-level", "warning"],
+        env={**os.environ, "SINK_DIR": directory}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        wait_http(endpoint + "/", proc)
+        return asyncio.run(large_put(endpoint, "sink", size))
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
 def fmt_small(r: Result) -> str:
     return f"{r.ops_per_s:,.0f} ops/s  p50 {r.p50:.1f} ms  p99 {r.p99:.1f} ms  err {r.errors}"
 
@@ -201,6 +222,7 @@ def main() -> None:
     try:
         disk = disk_speed(squall.tmp or tempfile.gettempdir(), int(args.large_gb * 1024) * MIB)
         results["squall"] = run_server(squall, args)
+        ceiling = sink_put(int(args.large_gb * 1024) * MIB, squall.tmp or tempfile.gettempdir())
     finally:
         squall.stop()
     if not args.no_moto:
@@ -240,6 +262,8 @@ def main() -> None:
     print()
     print(table(rows, ("workload", "squall", "moto_server", "squall/moto")))
     print(f"\ndisk sequential write ({args.large_gb:g} GiB + fsync, same file system): {disk:,.0f} MB/s")
+    print(f"same PUT into a bare uvicorn app doing only MD5 + write + fsync (bench/s3_sink.py): "
+          f"{ceiling:,.0f} MB/s (squall: {results['squall']['large_put'] / ceiling:.0%} of it)")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,25 @@ def test_managed_transfer(s3, make_bucket, tmp_path):
     dst = tmp_path / "dst.bin"
     s3.download_file(b, "big/file.bin", str(dst), Config=cfg)
     assert hashlib.sha256(dst.read_bytes()).digest() == hashlib.sha256(src.read_bytes()).digest()
+
+
+def test_delete_bucket_drops_open_uploads_and_their_part_files(s3, make_bucket, server):
+    """S3 deletes a bucket whose only content is unfinished uploads; their parts go with it."""
+    b = make_bucket()
+    blob_root = server.data_dir / "blobs"
+
+    def part_files() -> set[str]:
+        return {p.name for p in blob_root.glob("??/*")}
+
+    before = part_files()
+    up = s3.create_multipart_upload(Bucket=b, Key="open")["UploadId"]
+    s3.upload_part(Bucket=b, Key="open", UploadId=up, PartNumber=1, Body=os.urandom(300 * 1024))
+    added = part_files() - before
+    assert len(added) == 1
+    s3.delete_bucket(Bucket=b)
+    assert not added & part_files()
+    s3.create_bucket(Bucket=b)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=b)
+    with pytest.raises(ClientError) as exc:
+        s3.list_parts(Bucket=b, Key="open", UploadId=up)
+    assert error_code(exc) == "NoSuchUpload"

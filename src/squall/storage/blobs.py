@@ -58,9 +58,10 @@ def release(tx, store: BlobStore, blob_id: str) -> None:
 class BlobWriter:
     """One blob being written: ``await write(chunk)`` …, then ``await finish()``.
 
-    ``on_data`` (e.g. checksum updates) runs in the same worker thread as the
-    file write, on buffers of about :data:`WRITE_BUFFER` bytes, so hashing a
-    large upload overlaps with reading the next bytes from the socket."""
+    ``on_data`` (e.g. checksum updates) runs in a worker thread on buffers of about
+    :data:`WRITE_BUFFER` bytes, alongside the file write of the same buffer in another
+    thread: hashing and writing both release the GIL, so a large upload is limited by the
+    slower of the two (not their sum) while the event loop reads the next bytes."""
 
     def __init__(self, store: BlobStore, on_data: Callable[[bytes], None] | None = None) -> None:
         self.store = store
@@ -76,6 +77,9 @@ class BlobWriter:
     def _write_now(self, data: bytes | bytearray) -> None:
         if self._on_data is not None:
             self._on_data(data)
+        self._write_file(data)
+
+    def _write_file(self, data: bytes | bytearray) -> None:
         view = memoryview(data)
         while view:
             n = os.write(self._fd, view)
@@ -90,7 +94,14 @@ class BlobWriter:
             # being received, instead of the upload waiting for each write in turn.
             if self._pending is not None:
                 await self._pending
-            self._pending = asyncio.ensure_future(asyncio.to_thread(self._write_now, buf))
+            self._pending = asyncio.ensure_future(self._write_buffer(buf))
+
+    async def _write_buffer(self, buf: bytearray) -> None:
+        """Hash and write one (no longer mutated) buffer in two threads at once."""
+        if self._on_data is None:
+            await asyncio.to_thread(self._write_file, buf)
+            return
+        await asyncio.gather(asyncio.to_thread(self._on_data, buf), asyncio.to_thread(self._write_file, buf))
 
     async def finish(self) -> str:
         """Flush, fsync and publish; returns the blob id (not yet claimed)."""

@@ -195,13 +195,19 @@ async def create_bucket(ctx: Any, Bucket: str, CreateBucketConfiguration: dict |
 
 
 async def delete_bucket(ctx: Any, Bucket: str, **_: Any) -> dict[str, Any]:
+    # imported here, not at the top: multipart builds on this module
+    from squall.services.s3.multipart import drop_bucket_uploads
+
+    blob_store = ctx.runtime.blobs
+
     def work(tx: Tx) -> None:
         require(tx, ctx, Bucket)
         if not is_empty(tx, Bucket):
             raise S3Error("The bucket you tried to delete is not empty", code="BucketNotEmpty", status=409,
                           BucketName=Bucket)
         remove(tx, Bucket)
-        tx.delete_prefix(NS_UPLOADS, Bucket + "/")
+        # Open multipart uploads do not keep a bucket alive; their parts' files go with them.
+        drop_bucket_uploads(tx, blob_store, Bucket)
 
     await ctx.engine.transact(work)
     return {}

@@ -313,6 +313,13 @@ def drop_upload(tx: Tx, blob_store: Any, bucket: str, key: str, upload_id: str) 
     tx.delete(NS_UPLOADS, _upload_key(bucket, key, upload_id))
 
 
+def drop_bucket_uploads(tx: Tx, blob_store: Any, bucket: str) -> None:
+    """Forget every upload still open in ``bucket`` (DeleteBucket), parts and part files too."""
+    for _, raw in tx.scan(NS_UPLOADS, prefix=bucket + "/"):
+        doc = orjson.loads(raw)
+        drop_upload(tx, blob_store, bucket, doc["key"], doc["upload_id"])
+
+
 async def abort_multipart_upload(ctx: Any, Bucket: str, Key: str, UploadId: str, **_: Any) -> dict[str, Any]:
     blob_store = ctx.runtime.blobs
 
