@@ -118,6 +118,15 @@ async def deliver(runtime: Any, payload: bytes) -> None:
 
         await runtime.engine.transact(work)
         return
-    # SNS topics and Lambda functions are stored as destinations; they receive events
-    # once those services exist in squall.
+    if kind == "lambda":
+        # S3 invokes the function asynchronously: the event joins the function's async
+        # queue (retries, destinations, DLQ) in one transaction with this delivery.
+        from squall.arn import new_request_id
+        from squall.dispatch import async_invoke
+
+        request_id = new_request_id()
+        await runtime.engine.transact(lambda tx: async_invoke.enqueue(tx, arn, message, request_id=request_id,
+                                                                      source="aws:s3"))
+        return
+    # SNS topics are stored as destinations; they receive events once SNS exists in squall.
     log.warning("S3 event for %s %s dropped: squall has no %s service yet", kind, arn, kind)

@@ -194,6 +194,8 @@ async def put_bucket_notification_configuration(ctx: Any, Bucket: str, Notificat
         buckets.save(tx, bucket)
         message = s3_test_event(Bucket, tx.now, ctx.request_id)
         for kind, arn in dict.fromkeys(destinations):
+            if kind == "lambda":  # S3 sends the test message to queues and topics, never invokes a function
+                continue
             tx.emit(TOPIC, orjson.dumps({"kind": kind, "arn": arn, "message": message}))
 
     await ctx.engine.transact(work)
