@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from squall import __version__
+from squall.cli.logs import invoke, logs
 from squall.config import DEFAULT_PORT, Settings
 
 
@@ -81,3 +82,6 @@ def status(endpoint_url: str | None, as_json: bool) -> None:
     table.add_row("services", ", ".join(doc.get("services", [])))
     Console().print(table)
 
+
+main.add_command(logs)
+main.add_command(invoke)

@@ -9,6 +9,8 @@ from squall.services.base import Service
 
 # signing name -> module holding SERVICE
 SERVICES: dict[str, str] = {
+    "lambda": "squall.services.lambda_.service",
+    "logs": "squall.services.logs.service",
     "s3": "squall.services.s3.service",
     "sqs": "squall.services.sqs.service",
 }

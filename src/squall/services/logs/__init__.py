@@ -1,0 +1,1 @@
+"""Amazon CloudWatch Logs (see :mod:`.service`), and the function-log sink Lambda writes through (:mod:`.sink`)."""
