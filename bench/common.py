@@ -123,11 +123,17 @@ def start_moto() -> Server:
 # ---- signing ---------------------------------------------------------------
 def sign_json(endpoint: str, service: str, target: str, body: bytes, region: str = "us-east-1") -> tuple[bytes, bytes]:
     """A signed AWS JSON-protocol POST, returned as (head bytes, body bytes)."""
-    req = AWSRequest(method="POST", url=endpoint + "/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target})
+    return sign_request(endpoint, service, "POST", "/", body, {
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": target}, region)
+
+
+def sign_request(endpoint: str, service: str, method: str, path: str, body: bytes = b"",
+                 headers: dict[str, str] | None = None, region: str = "us-east-1") -> tuple[bytes, bytes]:
+    """Any SigV4-signed request (REST APIs: Lambda's Invoke, …) as (head bytes, body bytes)."""
+    req = AWSRequest(method=method, url=endpoint + path, data=body, headers=dict(headers or {}))
     SigV4Auth(CREDS, service, region).add_auth(req)
     host = endpoint.split("://", 1)[1]
-    lines = ["POST / HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
     for k, v in req.headers.items():
         if k.lower() not in ("host", "content-length"):
             lines.append(f"{k}: {v}")

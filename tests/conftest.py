@@ -22,6 +22,10 @@ from tests.support.server import ServerProcess, start_server
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# Lambda's async retries wait 1 and 2 minutes on AWS; the servers the tests start wait 0.3 s and 0.6 s.
+os.environ.setdefault("SQUALL_LAMBDA_RETRY_DELAYS", "0.3,0.6")
+# An async event leased by a killed server is run again after this lease (30 s by default).
+os.environ.setdefault("SQUALL_LAMBDA_ASYNC_LEASE", "3")
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 

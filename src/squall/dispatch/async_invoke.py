@@ -30,8 +30,9 @@ from squall.engine.api import QueueItem, Tx, queue_channel
 log = logging.getLogger("squall.lambda.async")
 
 QUEUE = "lambda/async"
-#: A leased event is invisible this long while its function's spec is looked up.
-LEASE = 60.0
+#: A leased event stays invisible this long, renewed every third of it while its invocation
+#: waits for a slot and runs: after a crash the event is run again within this time.
+LEASE = float(os.environ.get("SQUALL_LAMBDA_ASYNC_LEASE", "30"))
 MAX_IN_FLIGHT = 64
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE = 21600
@@ -104,10 +105,12 @@ async def _invoke_once(runtime: Any, item: QueueItem) -> None:
     if time.time() * 1000 - doc["t"] > max_age * 1000:
         await engine.transact(lambda tx: _finish(tx, runtime, item, doc, spec, destinations, None, "EventAgeExceeded"))
         return
-    # keep the event leased for as long as the function may run
-    await engine.transact(lambda tx: tx.set_visibility(QUEUE, item.id, item.lease_token, spec.timeout + LEASE))
-    result = await get_pool(runtime).invoke(spec, doc["p"].encode(), request_id=doc["r"], sync=False,
-                                            invoked_arn=doc["f"])
+    renew = asyncio.create_task(_keep_leased(engine, item))
+    try:
+        result = await get_pool(runtime).invoke(spec, doc["p"].encode(), request_id=doc["r"], sync=False,
+                                                invoked_arn=doc["f"])
+    finally:
+        renew.cancel()
     if result.function_error is None:
         await engine.transact(lambda tx: _finish(tx, runtime, item, doc, spec, destinations, result, "Success"))
     elif item.receive_count <= retries:
@@ -116,6 +119,13 @@ async def _invoke_once(runtime: Any, item: QueueItem) -> None:
     else:
         await engine.transact(lambda tx: _finish(tx, runtime, item, doc, spec, destinations, result,
                                                  "RetriesExhausted"))
+
+
+async def _keep_leased(engine: Any, item: QueueItem) -> None:
+    """Renew the event's lease while its invocation waits for a slot and runs."""
+    while True:
+        await asyncio.sleep(LEASE / 3)
+        await engine.transact(lambda tx: tx.set_visibility(QUEUE, item.id, item.lease_token, LEASE))
 
 
 def _finish(tx: Tx, runtime: Any, item: QueueItem, doc: dict, spec: Any, destinations: dict, result: Any,

@@ -79,6 +79,7 @@ class Pool:
     counters: dict[str, Counters] = field(default_factory=lambda: defaultdict(Counters))
     #: where invocation logs go: ``(spec, InvokeResult)``; default: CloudWatch Logs' sink
     log_writer: Any = None
+    _watcher: asyncio.Task | None = None
 
     def __post_init__(self) -> None:
         self.zygotes = Zygotes(self.data_dir)
@@ -132,15 +133,22 @@ class Pool:
         header = {"op": "invoke", "request_id": request_id, "deadline_ms": start_ms + spec.timeout * 1000,
                   "invoked_arn": invoked_arn, "client_context": client_context, "identity": identity,
                   "trace_id": trace_id or ""}
+        loop = asyncio.get_running_loop()
+        # the deadline is a timer that kills the worker (its socket then ends the call below);
+        # memory is watched by one pool-wide sampler, not per invocation
+        timer = loop.call_later(spec.timeout, worker.kill, "timeout")
+        worker.busy_since = time.monotonic()
         self.busy.add(worker)
+        if self._watcher is None or self._watcher.done():
+            self._watcher = loop.create_task(self._watch_memory())
         t0 = time.perf_counter()
-        call = asyncio.ensure_future(worker.call(header, payload))
         try:
-            out, body = await self._supervise(worker, call, spec)
+            out, body = await worker.call(header, payload)
         except WorkerDied:
             duration = (time.perf_counter() - t0) * 1000
             return await self._died(spec, worker, ilog, request_id, duration, cold_init_ms)
         finally:
+            timer.cancel()
             self.busy.discard(worker)
         duration = out.get("duration_ms", (time.perf_counter() - t0) * 1000)
         ilog.output(out.get("logs") or [])
@@ -161,27 +169,15 @@ class Pool:
         return InvokeResult(body, out.get("error"), spec.version, ilog, duration, error_type,
                             cold=cold_init_ms is not None)
 
-    async def _supervise(self, worker: WorkerHandle, call: asyncio.Future, spec: FunctionSpec) -> tuple[dict, bytes]:
-        """Wait for the worker's answer, killing it at the deadline or above its memory."""
-        deadline = time.monotonic() + spec.timeout
-        limit_mb = spec.memory_size
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                worker.kill("timeout")
-                break
-            done, _ = await asyncio.wait({call}, timeout=min(MEMORY_SAMPLE, remaining))
-            if done:
-                return call.result()
-            if worker.rss_mb() > limit_mb:
-                worker.kill("memory")
-                break
-        try:
-            return await call  # the kill ends it: WorkerDied
-        except WorkerDied:
-            raise
-        except Exception:  # noqa: BLE001
-            raise WorkerDied() from None
+    async def _watch_memory(self) -> None:
+        """While any worker is busy: every :data:`MEMORY_SAMPLE` seconds, kill those above their
+        MemorySize (only workers busy for a while are sampled: a fast invocation costs nothing)."""
+        while self.busy:
+            await asyncio.sleep(MEMORY_SAMPLE)
+            now = time.monotonic()
+            for worker in list(self.busy):
+                if now - worker.busy_since >= MEMORY_SAMPLE and worker.rss_mb() > worker.spec.memory_size:
+                    worker.kill("memory")
 
     async def _died(self, spec: FunctionSpec, worker: WorkerHandle, ilog: InvocationLog, request_id: str,
                     duration_ms: float, init_ms: float | None) -> InvokeResult:

@@ -106,6 +106,7 @@ class WorkerHandle:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.idle_since = time.monotonic()
+        self.busy_since = 0.0
         self.invocations = 0
         self.dead = False
         self.killed_for: str | None = None  # "timeout" | "memory" when the pool killed it

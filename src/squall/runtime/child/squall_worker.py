@@ -59,10 +59,37 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
 
 
 def recv_frame(sock: socket.socket) -> tuple[dict, bytes]:
+    """One frame from a socket read unbuffered (the zygote's control channel)."""
     hlen, blen = _HEAD.unpack(_recv_exact(sock, _HEAD.size))
     header = json.loads(_recv_exact(sock, hlen))
     body = _recv_exact(sock, blen) if blen else b""
     return header, body
+
+
+class FrameReader:
+    """Frames from a socket through one buffer: a whole invocation usually arrives in a single
+    ``recv`` (one system call instead of three)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+
+    def _fill(self, n: int) -> None:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(max(1 << 16, n - len(self.buf)))
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def read(self) -> tuple[dict, bytes]:
+        self._fill(_HEAD.size)
+        hlen, blen = _HEAD.unpack_from(self.buf)
+        end = _HEAD.size + hlen + blen
+        self._fill(end)
+        header = json.loads(self.buf[_HEAD.size:_HEAD.size + hlen])
+        body = bytes(self.buf[_HEAD.size + hlen:end])
+        del self.buf[:end]
+        return header, body
 
 
 # ---- log capture ---------------------------------------------------------------------------
@@ -395,9 +422,10 @@ class Worker:
                                "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
         if self.init_error is not None:
             return
+        frames = FrameReader(self.sock)
         while True:
             try:
-                header, body = recv_frame(self.sock)
+                header, body = frames.read()
             except (EOFError, OSError):
                 return
             if header.get("op") != "invoke":

@@ -194,7 +194,7 @@ async def receive_message(ctx: Any, QueueUrl: str, AttributeNames: list[str] | N
             again = fifo.replay_attempt(tx, q.engine_queue, attempt, visibility)
             if again:
                 return [(item, content.decode(item.body)) for item in again], None
-        got = _lease(tx, q, dlq, limit, visibility)
+        got = lease(tx, q, dlq, limit, visibility)
         if got and attempt is not None:
             fifo.remember_attempt(tx, attempt, [(item.id, item.lease_token) for item, _ in got])
         return got, (tx.next_due(q.engine_queue) if not got and wait else None)
@@ -235,7 +235,7 @@ async def _wait(engine: Any, channel: str, timeout: float, stopping: asyncio.Eve
                 task.cancel()
 
 
-def _lease(tx: Tx, q: Queue, dlq: Queue | None, limit: int, visibility: float) -> list[tuple[QueueItem, dict]]:
+def lease(tx: Tx, q: Queue, dlq: Queue | None, limit: int, visibility: float) -> list[tuple[QueueItem, dict]]:
     """Lease up to ``limit`` deliverable messages; expired ones are dropped and, with a
     RedrivePolicy, ones past ``maxReceiveCount`` are moved to the dead-letter queue."""
     out: list[tuple[QueueItem, dict]] = []
@@ -289,7 +289,7 @@ def _renderer(q: Queue, names: list[str] | None, sys_names: list[str] | None, at
         if wanted_sys:
             attrs: dict[str, str] = {}
             for name in wanted_sys:
-                value = _system_value(name, item, doc, q)
+                value = system_value(name, item, doc, q)
                 if value is not None:
                     attrs[name] = value
             if attrs:
@@ -310,7 +310,7 @@ def _renderer(q: Queue, names: list[str] | None, sys_names: list[str] | None, at
     return render
 
 
-def _system_value(name: str, item: QueueItem, doc: dict, q: Queue) -> str | None:
+def system_value(name: str, item: QueueItem, doc: dict, q: Queue) -> str | None:
     if name == "SenderId":
         return doc.get("s")
     if name == "SentTimestamp":

@@ -1,0 +1,80 @@
+"""AWS Lambda: the service definition the registry loads.
+
+Where an operation lives (each function is the operation's name in snake_case):
+
+* :mod:`.functions` — Create/Get/Delete/ListFunctions, GetFunctionConfiguration,
+  UpdateFunctionCode/Configuration (and ``resolve`` for the runtime); :mod:`.versions`,
+  :mod:`.aliases`, :mod:`.layers`, :mod:`.policy` (AddPermission…), :mod:`.tags`,
+  :mod:`.concurrency` (+ GetAccountSettings), :mod:`.invoke_config`,
+  :mod:`.event_source_mappings`; :mod:`.invoke` — Invoke and InvokeAsync.
+
+Shared pieces: :mod:`.names` (names and ARNs), :mod:`.store` / :mod:`.catalog` (records),
+:mod:`.configuration` (validation, FunctionConfiguration), :mod:`.code` (zips, extraction),
+:mod:`.dependencies` (requirements.txt), :mod:`.activation` (Pending → Active),
+:mod:`.runtimes`, :mod:`.errors`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from squall.dispatch import async_invoke, sqs_poller
+from squall.protocol.specs import service_model
+from squall.runtime import pool as worker_pool
+from squall.services.base import Operation, Runtime, Service, every, snake_case
+from squall.services.lambda_ import (
+    activation,
+    aliases,
+    code,
+    concurrency,
+    event_source_mappings,
+    functions,
+    invoke,
+    invoke_config,
+    layers,
+    policy,
+    tags,
+    versions,
+)
+
+_MODULES: tuple[ModuleType, ...] = (functions, versions, aliases, layers, policy, tags, concurrency, invoke_config,
+                                    event_source_mappings, invoke)
+_MODEL_OPERATIONS = service_model("lambda").operation_names
+
+
+def _operations() -> dict[str, Operation]:
+    """Each model operation implemented by a function of that name defined in one of the modules."""
+    by_name: dict[str, Any] = {}
+    for module in _MODULES:
+        for attr, value in vars(module).items():
+            if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                by_name[attr] = value
+    return {op: by_name[snake_case(op)] for op in _MODEL_OPERATIONS if snake_case(op) in by_name}
+
+
+async def resume(runtime: Runtime) -> None:
+    """Finish what a stopped server left half-done: pending activations, mapping transitions."""
+    await activation.recover(runtime)
+    await event_source_mappings.recover(runtime)
+
+
+async def code_sweep(runtime: Runtime) -> None:
+    """Remove extracted code directories no function or layer version uses any more."""
+    await every(runtime, code.SWEEP_GRACE, lambda: code.sweep(runtime), "lambda code sweep",
+                first_delay=code.SWEEP_GRACE)
+
+
+OPERATIONS = _operations()
+# Code signing, provisioned concurrency, durable executions, capacity providers (managed
+# instances), function URLs (next), recursion and runtime management controls, scaling
+# configs, account-level resource policies and response streaming answer NotImplemented.
+NOT_IMPLEMENTED = frozenset(set(_MODEL_OPERATIONS) - set(OPERATIONS))
+
+SERVICE = Service(
+    name="lambda",
+    model="lambda",
+    operations=OPERATIONS,
+    not_implemented=NOT_IMPLEMENTED,
+    background=[resume, code_sweep, worker_pool.background, async_invoke.run, sqs_poller.run],
+)
