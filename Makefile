@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sqs.py
 	$(BIN)/python bench/s3.py
+	$(BIN)/python bench/lambda.py
 
 clean:
 	rm -rf $(VENV) .squall

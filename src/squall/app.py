@@ -168,7 +168,7 @@ class SquallApp:
             stream=stream,
         )
         if path.startswith("/_squall/"):
-            response = self._internal(request)
+            response = await self._internal(request)
         elif self.dispatcher is None:
             response = Response(503, {"content-type": "application/json"}, b'{"message":"starting"}')
         else:
@@ -197,9 +197,15 @@ class SquallApp:
             raise
         await send({"type": "http.response.body", "body": b""})
 
-    def _internal(self, request: Request) -> Response:
+    async def _internal(self, request: Request) -> Response:
         if request.path == "/_squall/health":
             return Response(200, {"content-type": "application/json"}, orjson.dumps(self.health()))
+        if self.runtime is not None:
+            for name in service_names():
+                service = get_service(name)
+                for prefix, handler in (service.internal_routes if service else {}).items():
+                    if request.path.startswith(prefix):
+                        return await handler(self.runtime, request)
         return Response(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
 
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 import stat
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
@@ -43,6 +44,8 @@ def test_create_answers_pending_then_becomes_active(lam, make_function):
     assert cfg["State"] == "Active" and cfg["LastUpdateStatus"] == "Successful" and "StateReason" not in cfg
     assert cfg["RevisionId"] != created["RevisionId"]
     assert got["Code"]["RepositoryType"] == "S3" and got["Code"]["Location"].startswith("http")
+    with urllib.request.urlopen(got["Code"]["Location"]) as resp:  # the package downloads, as from AWS
+        assert resp.read() == zipped and resp.headers["content-type"] == "application/zip"
     assert got["Tags"] == {"team": "x"} and "Concurrency" not in got
     lam.get_waiter("function_exists").wait(FunctionName=name, WaiterConfig=FAST)
     lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig=FAST)

@@ -70,6 +70,9 @@ class Service:
     not_implemented: frozenset[str] = frozenset()
     # wraps every call: ``await middleware(ctx, call_next) -> Response`` (S3: CORS preflights and headers)
     middleware: Callable[[RequestContext, Callable[[], Awaitable[Any]]], Awaitable[Any]] | None = None
+    # squall's own URLs under /_squall/ that this service answers: path prefix -> ``await fn(runtime,
+    # request) -> Response`` (Lambda: the code download URL GetFunction returns)
+    internal_routes: Mapping[str, Callable[[Runtime, Request], Awaitable[Any]]] = field(default_factory=dict)
 
 
 async def every(runtime: Runtime, seconds: float, fn: Callable[[], Awaitable[Any]], what: str, *,

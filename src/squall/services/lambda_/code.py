@@ -266,15 +266,29 @@ def location(ctx: Any, doc: dict[str, Any]) -> str:
         return Path(doc["hot"]).as_uri()
     req = ctx.request
     scheme = req.headers.get("x-forwarded-proto") or req.scheme
-    return f"{scheme}://{req.host}/_squall/lambda/code/{doc['sha']}.zip"
+    return f"{scheme}://{req.host}{CODE_URL_PREFIX}{doc['sha']}.zip"
 
 
-async def open_zip(runtime: Any, sha: str) -> AsyncIterator[bytes] | None:
-    """The stored zip with this SHA-256 (hex), chunk by chunk, or None (for the front door)."""
-    rec = await runtime.engine.read(lambda tx: store.load(tx, store.NS_CODE, sha))
+#: where GetFunction's ``Code.Location`` points: ``/_squall/lambda/code/<sha256 hex>.zip``
+CODE_URL_PREFIX = "/_squall/lambda/code/"
+
+
+async def serve_zip(runtime: Any, request: Any) -> Any:
+    """The front door's answer to a ``Code.Location`` URL: the stored zip, streamed."""
+    from squall.gateway.http import Response
+
+    name = request.path[len(CODE_URL_PREFIX):]
+    sha = name[:-4] if name.endswith(".zip") else ""
+    rec = None
+    if len(sha) == 64 and all(c in "0123456789abcdef" for c in sha) and request.method in ("GET", "HEAD"):
+        rec = await runtime.engine.read(lambda tx: store.load(tx, store.NS_CODE, sha))
     if rec is None:
-        return None
-    return await runtime.blobs.read(rec["blob"])
+        return Response(404, {"content-type": "application/xml"},
+                        b"<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>")
+    headers = {"content-type": "application/zip", "content-length": str(rec["size"])}
+    if request.method == "HEAD":
+        return Response(200, headers, b"")
+    return Response(200, headers, stream=await runtime.blobs.read(rec["blob"]))
 
 
 async def sweep(runtime: Any, *, grace: float = SWEEP_GRACE) -> int:

@@ -23,9 +23,8 @@ import logging
 import uuid
 from typing import Any
 
-import orjson
-
 from squall.engine.api import Tx
+from squall.patterns import PatternError, compile_pattern
 from squall.services.lambda_ import names, store, tags
 from squall.services.lambda_.errors import (
     InvalidParameterValue,
@@ -95,13 +94,13 @@ def _check_settings(doc: dict[str, Any], fifo: bool) -> None:
     if scaling and scaling.get("MaximumConcurrency") is not None:
         check_range(scaling["MaximumConcurrency"], "scalingConfig.maximumConcurrency", 2, 1000)
     filters = (doc.get("FilterCriteria") or {}).get("Filters") or []
+    if len(filters) > 5:
+        raise InvalidParameterValue("The maximum number of filters allowed per event source mapping is 5.")
     for item in filters:
         try:
-            pattern = orjson.loads(item.get("Pattern") or "")
-        except orjson.JSONDecodeError:
-            pattern = None
-        if not isinstance(pattern, dict):
-            raise InvalidParameterValue("Invalid filter pattern definition.")
+            compile_pattern(item.get("Pattern") or "")  # the matcher the poller uses, so they agree
+        except PatternError:
+            raise InvalidParameterValue("Invalid filter pattern definition.") from None
 
 
 def _apply(doc: dict[str, Any], params: dict[str, Any]) -> None:

@@ -66,10 +66,33 @@ async def code_sweep(runtime: Runtime) -> None:
 
 
 OPERATIONS = _operations()
-# Code signing, provisioned concurrency, durable executions, capacity providers (managed
-# instances), function URLs (next), recursion and runtime management controls, scaling
-# configs, account-level resource policies and response streaming answer NotImplemented.
-NOT_IMPLEMENTED = frozenset(set(_MODEL_OPERATIONS) - set(OPERATIONS))
+#: Model operations deliberately not served yet (they answer NotImplemented). Listed, not
+#: computed, so that an operation missing by mistake fails tests/services/test_registry.py.
+NOT_IMPLEMENTED = frozenset({
+    # function URLs come with the API Gateway issue
+    "CreateFunctionUrlConfig", "DeleteFunctionUrlConfig", "GetFunctionUrlConfig", "ListFunctionUrlConfigs",
+    "UpdateFunctionUrlConfig",
+    # response streaming
+    "InvokeWithResponseStream",
+    # code signing
+    "CreateCodeSigningConfig", "DeleteCodeSigningConfig", "GetCodeSigningConfig", "ListCodeSigningConfigs",
+    "UpdateCodeSigningConfig", "DeleteFunctionCodeSigningConfig", "GetFunctionCodeSigningConfig",
+    "PutFunctionCodeSigningConfig", "ListFunctionsByCodeSigningConfig",
+    # provisioned concurrency, scaling, recursion and runtime-management controls
+    "DeleteProvisionedConcurrencyConfig", "GetProvisionedConcurrencyConfig", "ListProvisionedConcurrencyConfigs",
+    "PutProvisionedConcurrencyConfig", "GetFunctionScalingConfig", "PutFunctionScalingConfig",
+    "GetFunctionRecursionConfig", "PutFunctionRecursionConfig", "GetRuntimeManagementConfig",
+    "PutRuntimeManagementConfig",
+    # account-level resource policies
+    "DeleteResourcePolicy", "GetResourcePolicy", "PutResourcePolicy",
+    # managed instances (capacity providers) and durable executions
+    "CreateCapacityProvider", "DeleteCapacityProvider", "GetCapacityProvider", "ListCapacityProviders",
+    "UpdateCapacityProvider", "ListFunctionVersionsByCapacityProvider",
+    "CheckpointDurableExecution", "DeleteDurableExecution", "GetDurableExecution", "GetDurableExecutionHistory",
+    "GetDurableExecutionState", "ListDurableExecutionsByFunction", "PauseDurableExecution",
+    "ResumeDurableExecution", "SendDurableExecutionCallbackFailure", "SendDurableExecutionCallbackHeartbeat",
+    "SendDurableExecutionCallbackSuccess", "StopDurableExecution",
+})
 
 SERVICE = Service(
     name="lambda",
@@ -77,4 +100,5 @@ SERVICE = Service(
     operations=OPERATIONS,
     not_implemented=NOT_IMPLEMENTED,
     background=[resume, code_sweep, worker_pool.background, async_invoke.run, sqs_poller.run],
+    internal_routes={code.CODE_URL_PREFIX: code.serve_zip},
 )
