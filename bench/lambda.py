@@ -38,7 +38,7 @@ from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Conn, drive, machine, rss_mb, sign_request, start_squall, table  # noqa: E402
+from common import Conn, drive, machine, rss_mb, sign_request, start_squall, table
 
 ROLE = "arn:aws:iam::000000000000:role/bench"
 TRIVIAL = "def handler(event, context):\n    return {'ok': True}\n"
@@ -146,9 +146,8 @@ def sqs_to_function(endpoint: str, jobs: int) -> tuple[float, float]:
 def celery_jobs(jobs: int) -> tuple[float, float] | None:
     """(jobs/s run by a 2-process Celery worker, jobs/s queued) on Redis db 15."""
     try:
-        import redis
-
         import celery_jobs as cj
+        import redis
     except ImportError:
         return None
     r = redis.Redis.from_url(cj.REDIS_URL)
@@ -204,17 +203,15 @@ def main() -> None:
         seq = asyncio.run(sequential(srv.endpoint, "hello", args.sequential))
         par = asyncio.run(drive(srv.endpoint, args.seconds, args.connections,
                                 [invoke_request(srv.endpoint, "hello")], _ok))
-        rows.append(("warm invoke, 1 connection", f"p50 {statistics.median(seq):.2f} ms  "
-                     f"p99 {statistics.quantiles(seq, n=100)[98]:.2f} ms", "-", "-"))
-        rows.append((f"warm invoke, {args.connections} connections",
-                     f"{par.ops_per_s:,.0f} invokes/s  p50 {par.p50:.1f} ms  p99 {par.p99:.1f} ms  "
-                     f"err {par.errors}", "-", "-"))
+        seq_cell = f"p50 {statistics.median(seq):.2f} ms  p99 {statistics.quantiles(seq, n=100)[98]:.2f} ms"
+        par_cell = f"{par.ops_per_s:,.0f} invokes/s  p50 {par.p50:.1f} ms  p99 {par.p99:.1f} ms  err {par.errors}"
+        rows.append(("warm invoke, 1 connection", seq_cell, "-", "-"))
+        rows.append((f"warm invoke, {args.connections} connections", par_cell, "-", "-"))
         trivial = cold_starts(srv.endpoint, lam, TRIVIAL, args.cold, "trivial")
         boto = cold_starts(srv.endpoint, lam, WITH_BOTO3, args.cold, "boto3")
-        rows.append(("cold start, trivial handler", f"p50 {statistics.median(trivial):.1f} ms  "
-                     f"max {max(trivial):.1f} ms", "-", "-"))
-        rows.append(("cold start, handler importing boto3", f"p50 {statistics.median(boto):.1f} ms  "
-                     f"max {max(boto):.1f} ms", "-", "-"))
+        for label, times in (("trivial handler", trivial), ("handler importing boto3", boto)):
+            cell = f"p50 {statistics.median(times):.1f} ms  max {max(times):.1f} ms"
+            rows.append((f"cold start, {label}", cell, "-", "-"))
         rss = rss_mb(srv.pid)
         done, sent = sqs_to_function(srv.endpoint, args.jobs)
         peer = None if args.no_celery else celery_jobs(args.jobs)

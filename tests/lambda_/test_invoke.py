@@ -212,3 +212,28 @@ def test_function_logs_reach_cloudwatch_logs(lam, aws_client, function):
     assert any('"find": "me"' in m for m in messages)
     streams = logs.describe_log_streams(logGroupName=f"/aws/lambda/{name}")["logStreams"]
     assert streams and "[$LATEST]" in streams[0]["logStreamName"]
+
+
+def test_squall_invoke_and_logs_commands(function, server):
+    """`squall invoke` prints the result then the log tail; `squall logs` shows the same invocation."""
+    import subprocess
+    import sys
+
+    name = function()
+    cmd = [sys.executable, "-m", "squall"]
+    out = subprocess.run([*cmd, "invoke", name, "--payload", '{"from": "cli"}', "--endpoint-url", server.endpoint],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["echo"] == {"from": "cli"}
+    assert "START RequestId:" in out.stderr and "REPORT RequestId:" in out.stderr
+    failed = subprocess.run([*cmd, "invoke", name, "--payload", '{"do": "fail"}', "--endpoint-url",
+                             server.endpoint], capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1 and json.loads(failed.stdout)["errorType"] == "RuntimeError"
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        logs = subprocess.run([*cmd, "logs", name, "--endpoint-url", server.endpoint],
+                              capture_output=True, text=True, timeout=60)
+        if '"from": "cli"' in logs.stdout:
+            break
+        time.sleep(0.3)
+    assert '"from": "cli"' in logs.stdout and "asked to fail" in logs.stdout

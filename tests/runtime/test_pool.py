@@ -80,10 +80,10 @@ def code(tmp_path: Path) -> Path:
 
 
 def make_spec(code: Path, **kw) -> FunctionSpec:
-    base = dict(account="000000000000", region="us-east-1", name="fn", version="$LATEST",
-                arn="arn:aws:lambda:us-east-1:000000000000:function:fn", runtime="python3.11",
-                handler="app.handler", code_dir=code, memory_size=128, timeout=3, revision_id="r1",
-                environment={"MY_VAR": "mine"})
+    base = {"account": "000000000000", "region": "us-east-1", "name": "fn", "version": "$LATEST",
+            "arn": "arn:aws:lambda:us-east-1:000000000000:function:fn", "runtime": "python3.11",
+            "handler": "app.handler", "code_dir": code, "memory_size": 128, "timeout": 3, "revision_id": "r1",
+            "environment": {"MY_VAR": "mine"}}
     base.update(kw)
     return FunctionSpec(**base)
 
@@ -123,6 +123,7 @@ def test_cold_then_warm_and_what_the_handler_sees(run, code):
     assert (a["count"], b["count"]) == (1, 2) and a["pid"] == b["pid"]  # module state survives
     assert 2000 < a["remaining"] <= 3000
     name, version, arn, memory, request_id, group, stream = a["ctx"]
+    assert request_id == logs[0].request_id
     assert (name, version, memory, group) == ("fn", "$LATEST", "128", "/aws/lambda/fn")
     assert arn == spec.arn and stream.endswith("]" + stream.split("]")[1]) and "[$LATEST]" in stream
     env = a["env"]
@@ -312,7 +313,7 @@ def test_idle_workers_are_reaped(run, code):
 def test_runtime_picks_its_interpreter_with_boto3(run, code, runtime):
     from squall.runtime.interpreters import interpreter_for
 
-    exe, exact = interpreter_for(runtime)
+    _exe, exact = interpreter_for(runtime)
     if not exact:
         pytest.skip(f"{runtime} is not installed on this machine")
     (code / "which.py").write_text(

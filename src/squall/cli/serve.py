@@ -48,7 +48,7 @@ class _OneWriteResponses:
     separately; on a small response the second system call is a measurable share of the
     request). A head with nothing after it in the same loop step is sent on the next step."""
 
-    __slots__ = ("_transport", "_loop", "_held")
+    __slots__ = ("_held", "_loop", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport

@@ -60,7 +60,7 @@ async def run(runtime: Any) -> None:
         room = MAX_IN_FLIGHT - len(in_flight)
         items: list[QueueItem] = []
         if room > 0:
-            items = await engine.transact(lambda tx: tx.lease(QUEUE, room, LEASE))
+            items = await engine.transact(lambda tx, n=room: tx.lease(QUEUE, n, LEASE))
         for item in items:
             task = asyncio.create_task(_handle(runtime, item))
             in_flight.add(task)
@@ -81,7 +81,7 @@ async def _handle(runtime: Any, item: QueueItem) -> None:
         await _invoke_once(runtime, item)
     except asyncio.CancelledError:
         raise
-    except Exception:  # noqa: BLE001 - the lease expires and the event is retried
+    except Exception:
         log.exception("async invocation %s failed in squall; it will be retried", item.id)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 
-class cached_property:  # noqa: N801 - a drop-in for functools.cached_property
+class cached_property:
     """``functools.cached_property`` without the lock Python 3.11 takes on every first access
     (a request lives on one thread): computed once, then an ordinary instance attribute."""
 

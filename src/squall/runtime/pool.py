@@ -301,7 +301,7 @@ async def background(runtime: Any) -> None:
     try:
         try:
             await pool.start()
-        except Exception:  # noqa: BLE001 - started again on the first invoke
+        except Exception:
             log.exception("could not start the function zygote")
         await every(runtime, 15.0, _reap_async(pool), "lambda worker reaper", first_delay=15.0)
     finally:

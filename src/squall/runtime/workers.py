@@ -147,7 +147,7 @@ class WorkerHandle:
         self.reader, self.writer = await asyncio.open_unix_connection(sock=ours, limit=16 << 20)
         try:
             header, _ = await asyncio.wait_for(self._read(), INIT_TIMEOUT)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             self.kill()
             return Ready(INIT_TIMEOUT * 1000, {"errorMessage": "INIT_REPORT Init Duration: 10000 ms Phase: init "
                                                                "Status: timeout", "errorType": "Sandbox.Timedout",
@@ -209,7 +209,7 @@ class WorkerHandle:
             return None
         try:
             return await asyncio.wait_for(asyncio.shield(self.zygote.exit_status(self.pid)), wait)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             return None
 
 

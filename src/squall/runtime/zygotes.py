@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from squall.runtime.child.squall_worker import _HEAD, send_frame  # stdlib-only helpers shared with the child
+from squall.runtime.child.squall_worker import _HEAD  # stdlib-only helpers shared with the child
 
 log = logging.getLogger("squall.runtime")
 
@@ -88,7 +88,7 @@ class Zygote:
         env.pop("PYTHONPATH", None)
         if self.sdk_path is not None:
             env["PYTHONPATH"] = str(self.sdk_path)
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - fork/exec only, once per interpreter
             [self.executable, "-u", str(ZYGOTE), str(child.fileno())], env=env, stdin=subprocess.DEVNULL,
             pass_fds=(child.fileno(),), start_new_session=True)
         child.close()

@@ -11,6 +11,8 @@ validation of types and serialization.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -107,6 +109,23 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 def snake_case(name: str) -> str:
     """``SendMessageBatch`` → ``send_message_batch``; ``ListDeadLetterSourceQueues`` likewise."""
     return _CAMEL.sub("_", name).lower()
+
+
+def requiring_members(fn: Operation, error: Callable[[str], Exception]) -> Operation:
+    """``fn`` answering ``error(member)`` for an absent required member (a parameter of ``fn``
+    without a default) instead of failing with a TypeError (a 500). boto3 validates required
+    members client-side; hand-written requests and the legacy query form do not."""
+    required = tuple(name for name, p in inspect.signature(fn).parameters.items()
+                     if name != "ctx" and p.default is inspect.Parameter.empty)
+
+    @functools.wraps(fn)
+    async def op(ctx: Any, **params: Any) -> Any:
+        for name in required:
+            if params.get(name) is None:
+                raise error(name)
+        return await fn(ctx, **params)
+
+    return op
 
 
 def operations_from(module: ModuleType, names: list[str]) -> dict[str, Operation]:

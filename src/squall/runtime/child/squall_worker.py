@@ -204,7 +204,7 @@ class _LambdaLogHandler(logging.Handler):
                 if record.exc_info:
                     text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             self.worker.capture.add(text)
-        except Exception:  # a logging failure must never fail the invocation
+        except Exception:  # noqa: BLE001,S110 - a logging failure must never fail the invocation
             pass
 
 
@@ -449,6 +449,6 @@ def run(sock: socket.socket, cfg: dict) -> None:
     finally:
         try:
             sys.stdout.flush()
-        except Exception:
+        except Exception:  # noqa: BLE001,S110 - the process ends either way
             pass
         os._exit(code)

@@ -31,7 +31,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-import squall_worker  # noqa: E402  (a sibling module: HERE is sys.path[0] when run as a script)
+import squall_worker
 
 #: botocore service models loaded before forking: the services a handler most often talks to
 PRELOAD_MODELS = ("s3", "sqs", "sns", "dynamodb", "lambda", "events", "stepfunctions", "kinesis",
@@ -40,13 +40,12 @@ PRELOAD_MODELS = ("s3", "sqs", "sns", "dynamodb", "lambda", "events", "stepfunct
 
 def preload() -> list[str]:
     """Import what handlers import, so forked workers start warm. Returns notes for the log."""
-    import base64, collections, datetime, decimal, hashlib, hmac, http.client, json, logging  # noqa: E401,F401
-    import re, ssl, tempfile, threading, typing, urllib.parse, urllib.request, uuid, zlib  # noqa: E401,F401
+    import base64  # noqa: F401
     import concurrent.futures  # noqa: F401
+    import re  # noqa: F401
     notes: list[str] = []
     try:
         import boto3
-        import botocore.session
 
         boto3.setup_default_session()
         session = boto3.DEFAULT_SESSION._session  # type: ignore[union-attr]
@@ -60,12 +59,11 @@ def preload() -> list[str]:
                 session.get_service_data(name)
                 loader.load_service_model(name, "paginators-1")
                 loader.load_service_model(name, "endpoint-rule-set-1")
-            except Exception:
+            except Exception:  # noqa: BLE001,S110 - a model this botocore lacks: skip it
                 pass
         # Build (and drop) one client so the code paths of client creation are imported too.
         boto3.client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
                      aws_access_key_id="x", aws_secret_access_key="x")
-        import botocore.client, botocore.endpoint, urllib3  # noqa: E401,F401
     except Exception as exc:  # noqa: BLE001 - missing, or too new for this interpreter
         notes.append(f"squall: boto3 is not usable with Python {sys.version.split()[0]} here "
                      f"({type(exc).__name__}: {exc}); handlers cannot import it")
@@ -82,7 +80,7 @@ def _die_with_parent() -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
+    except Exception:  # noqa: BLE001,S110 - not Linux: the zygote's own cleanup still applies
         pass
 
 

@@ -31,7 +31,6 @@ import time
 import uuid
 import zipfile
 import zlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -117,4 +117,4 @@ async def invoke_async(ctx: Any, FunctionName: str, InvokeArgs: Any = None, **_:
     return {"Status": 202}
 
 
-__all__ = ["invoke", "invoke_async", "LambdaError", "ResourceConflict"]
+__all__ = ["LambdaError", "ResourceConflict", "invoke", "invoke_async"]

@@ -9,12 +9,9 @@ commits the function-log sink's buffer when the server stops.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from types import SimpleNamespace
-from typing import Any
 
-from squall.services.base import Operation, Service, operations_from
+from squall.services.base import Operation, Service, operations_from, requiring_members
 from squall.services.logs import events, groups, retention, search, sink, streams, tags
 from squall.services.logs.errors import InvalidParameterException
 
@@ -57,21 +54,14 @@ _ALL = SimpleNamespace(**{name: getattr(mod, name) for mod in (groups, tags, str
                           for name in dir(mod) if not name.startswith("_")})
 
 
+def _missing(name: str) -> Exception:
+    return InvalidParameterException(f"1 validation error detected: Value null at '{name}' failed to "
+                                     "satisfy constraint: Member must not be null")
+
+
 def _require(fn: Operation) -> Operation:
-    """Answer AWS's "Member must not be null" for an absent required member instead of failing
-    with a TypeError (a 500). boto3 checks required members itself; hand-written requests do not."""
-    required = tuple(name for name, p in inspect.signature(fn).parameters.items()
-                     if name != "ctx" and p.default is inspect.Parameter.empty)
-
-    @functools.wraps(fn)
-    async def op(ctx: Any, **params: Any) -> Any:
-        for name in required:
-            if params.get(name) is None:
-                raise InvalidParameterException(f"1 validation error detected: Value null at '{name}' failed to "
-                                                "satisfy constraint: Member must not be null")
-        return await fn(ctx, **params)
-
-    return op
+    """AWS's "Member must not be null" for an absent required member."""
+    return requiring_members(fn, _missing)
 
 
 SERVICE = Service(

@@ -7,12 +7,9 @@ batches) and :mod:`.redrive` (message move tasks); storage layout in :mod:`.cata
 
 from __future__ import annotations
 
-import functools
-import inspect
 from types import SimpleNamespace
-from typing import Any
 
-from squall.services.base import Operation, Service, operations_from
+from squall.services.base import Operation, Service, operations_from, requiring_members
 from squall.services.sqs import background, messages, queues, redrive
 from squall.services.sqs.errors import missing
 from squall.services.sqs.wire_names import QUERY_NAME_OVERRIDES
@@ -31,20 +28,8 @@ _ALL = SimpleNamespace(**{name: getattr(mod, name) for mod in (queues, messages,
 
 
 def _require(fn: Operation) -> Operation:
-    """Answer ``MissingParameter`` for an absent required member instead of failing with a
-    TypeError (500). boto3 validates required members client-side; the legacy query form
-    (and hand-written JSON) does not, and AWS answers ``MissingParameter`` there."""
-    required = tuple(name for name, p in inspect.signature(fn).parameters.items()
-                     if name != "ctx" and p.default is inspect.Parameter.empty)
-
-    @functools.wraps(fn)
-    async def op(ctx: Any, **params: Any) -> Any:
-        for name in required:
-            if params.get(name) is None:
-                raise missing(name)
-        return await fn(ctx, **params)
-
-    return op
+    """AWS answers ``MissingParameter`` for an absent required member (the query form's checks)."""
+    return requiring_members(fn, missing)
 
 
 SERVICE = Service(
