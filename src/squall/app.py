@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from squall import __version__
+from squall.apigw import front as apigw_front
 from squall.config import Settings
 from squall.dispatch.relay import OutboxRelay
 from squall.engine import open_engine
@@ -166,9 +167,12 @@ class SquallApp:
             scheme=scope.get("scheme", "http"),
             client=client[0] if client else "127.0.0.1",
             stream=stream,
+            raw_headers=scope["headers"],
         )
         if path.startswith("/_squall/"):
             response = await self._internal(request)
+        elif (user := apigw_front.match(request, self.settings.region)) is not None and self.runtime is not None:
+            response = await apigw_front.serve(self.runtime, user)  # a deployed API or a function URL
         elif self.dispatcher is None:
             response = Response(503, {"content-type": "application/json"}, b'{"message":"starting"}')
         else:
@@ -181,7 +185,10 @@ class SquallApp:
                 name = k.encode("latin-1")
                 if len(names) < 256:
                     names[k] = name
-            out_headers.append((name, v.encode("latin-1")))
+            if isinstance(v, list):  # a header sent once per value (Set-Cookie)
+                out_headers.extend((name, item.encode("latin-1")) for item in v)
+            else:
+                out_headers.append((name, v.encode("latin-1")))
         if "content-length" not in response.headers:
             out_headers.append((b"content-length", b"%d" % len(response.body)))
         await send({"type": "http.response.start", "status": response.status, "headers": out_headers})

@@ -39,6 +39,9 @@ class Request:
     client: str = "127.0.0.1"
     # a large body not read yet (squall.gateway.body.BodyStream); ``body`` is then b""
     stream: Any = None
+    # the headers exactly as received (ASGI's list of (name, value) bytes pairs, names lower-case),
+    # for whoever needs repeated headers apart (API Gateway's multiValueHeaders)
+    raw_headers: Any = None
 
     @cached_property
     def query(self) -> dict[str, list[str]]:
