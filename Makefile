@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sqs.py
 	$(BIN)/python bench/s3.py
 	$(BIN)/python bench/lambda.py
+	$(BIN)/python bench/apigw.py
 
 clean:
 	rm -rf $(VENV) .squall

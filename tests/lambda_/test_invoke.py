@@ -222,17 +222,17 @@ def test_squall_invoke_and_logs_commands(function, server):
     name = function()
     cmd = [sys.executable, "-m", "squall"]
     out = subprocess.run([*cmd, "invoke", name, "--payload", '{"from": "cli"}', "--endpoint-url", server.endpoint],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["echo"] == {"from": "cli"}
     assert "START RequestId:" in out.stderr and "REPORT RequestId:" in out.stderr
     failed = subprocess.run([*cmd, "invoke", name, "--payload", '{"do": "fail"}', "--endpoint-url",
-                             server.endpoint], capture_output=True, text=True, timeout=60)
+                             server.endpoint], capture_output=True, text=True, timeout=60, check=False)
     assert failed.returncode == 1 and json.loads(failed.stdout)["errorType"] == "RuntimeError"
     deadline = time.time() + 10
     while time.time() < deadline:
         logs = subprocess.run([*cmd, "logs", name, "--endpoint-url", server.endpoint],
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, check=False)
         if '"from": "cli"' in logs.stdout:
             break
         time.sleep(0.3)

@@ -84,16 +84,7 @@ SERVER_MODULES = (
 
 @functools.cache
 def servers() -> tuple[Server, ...]:
-    found = []
-    for name in SERVER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a module that exists but fails to import is a bug: say so
-                raise
-            continue
-        found.append(module.SERVER)
-    return tuple(found)
+    return tuple(importlib.import_module(name).SERVER for name in SERVER_MODULES)
 
 
 def _host(request: Request) -> str:

@@ -9,6 +9,8 @@ invocation is shielded from the wait's cancellation and finishes in the backgrou
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,26 @@ from squall.runtime.limits import Throttled
 from squall.runtime.pool import get_pool
 
 DEFAULT_TIMEOUT = 29.0
+
+_INVOCATIONS = re.compile(r"arn:[^:]+:apigateway:[^:]*:lambda:path/[^/]+/functions/(?P<fn>.+?)/invocations")
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+def with_stage_variables(text: str, stage_variables: Mapping[str, str] | None) -> str:
+    """``text`` with each ``${stageVariables.name}`` replaced by the stage's value (empty when unset)."""
+    if "${" not in text:
+        return text
+    variables = stage_variables or {}
+    return _STAGE_VARIABLE.sub(lambda m: variables.get(m[1], ""), text)
+
+
+def lambda_arn(uri: str, stage_variables: Mapping[str, str] | None = None) -> str:
+    """The function ARN an integration or authorizer URI names: the ARN itself, or API Gateway's
+    invocation form ``arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations``
+    (stage variables substituted first)."""
+    uri = with_stage_variables(uri, stage_variables)
+    m = _INVOCATIONS.fullmatch(uri)
+    return m["fn"] if m else uri
 
 
 @dataclass
@@ -44,7 +66,7 @@ async def call_function(runtime: Any, arn: str, event: dict[str, Any] | bytes, *
         result = await asyncio.wait_for(asyncio.shield(task), timeout)
     except Throttled:
         return Outcome(error="throttled")
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         task.add_done_callback(_consume)
         return Outcome(error="timeout")
     if result.function_error:

@@ -210,7 +210,7 @@ def response_v1(payload: bytes, user: UserRequest | None = None, *, bad_status: 
         headers: dict[str, Any] = {str(k).lower(): _header_value(v) for k, v in (doc.get("headers") or {}).items()}
         for k, values in (doc.get("multiValueHeaders") or {}).items():
             if not isinstance(values, list):
-                raise ValueError
+                raise TypeError
             name = str(k).lower()
             merged = [_header_value(v) for v in values]
             if name in headers and name != "set-cookie":

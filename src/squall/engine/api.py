@@ -112,6 +112,11 @@ class Tx(abc.ABC):
     @abc.abstractmethod
     def put(self, ns: str, key: str, value: bytes) -> None: ...
 
+    def put_many(self, ns: str, items: Iterable[tuple[str, bytes]]) -> None:
+        """``put`` for each ``(key, value)``; a backend sends them in one statement (log events)."""
+        for key, value in items:
+            self.put(ns, key, value)
+
     @abc.abstractmethod
     def insert(self, ns: str, key: str, value: bytes) -> bool:
         """Put only if absent; returns False (and changes nothing) if the key exists."""

@@ -82,6 +82,12 @@ class SqlTx(Tx):
             (ns, key, value),
         )
 
+    def put_many(self, ns: str, items: Iterable[tuple[str, bytes]]) -> None:
+        self._c.executemany(self._sql(
+            "INSERT INTO records (ns, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value"),
+            [(ns, key, value) for key, value in items])
+
     def insert(self, ns: str, key: str, value: bytes) -> bool:
         cur = self._x(
             "INSERT INTO records (ns, key, value) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO NOTHING",

@@ -35,11 +35,12 @@ from squall.services.lambda_ import (
     layers,
     policy,
     tags,
+    urls,
     versions,
 )
 
 _MODULES: tuple[ModuleType, ...] = (functions, versions, aliases, layers, policy, tags, concurrency, invoke_config,
-                                    event_source_mappings, invoke)
+                                    event_source_mappings, invoke, urls)
 _MODEL_OPERATIONS = service_model("lambda").operation_names
 
 
@@ -69,9 +70,6 @@ OPERATIONS = _operations()
 #: Model operations deliberately not served yet (they answer NotImplemented). Listed, not
 #: computed, so that an operation missing by mistake fails tests/services/test_registry.py.
 NOT_IMPLEMENTED = frozenset({
-    # function URLs come with the API Gateway issue
-    "CreateFunctionUrlConfig", "DeleteFunctionUrlConfig", "GetFunctionUrlConfig", "ListFunctionUrlConfigs",
-    "UpdateFunctionUrlConfig",
     # response streaming
     "InvokeWithResponseStream",
     # code signing
