@@ -247,7 +247,7 @@ def test_deleting_the_function_deletes_its_url(lam, server, echo_fn):
     assert error_of(exc.value)[1] == "ResourceNotFoundException"
     time.sleep(1.1)  # another process's view of the URL expires within a second
     status, _headers, body = call(server, url)
-    assert status in (403, 404) and body == b'{"Message":null}'  # an unknown URL: see test_unknown_url
+    assert (status, body) == (403, b'{"Message":null}')  # an unknown URL: see test_unknown_url
     assert lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"] != url
 
 
@@ -367,10 +367,10 @@ def test_throttled_is_429(lam, server, echo_fn):
 
 def test_unknown_url(server):
     status, headers, body = call(server, f"http://{uuid.uuid4().hex}.lambda-url.us-east-1.localhost:{server.port}/")
-    # AWS answers 403 (x-amzn-ErrorType: AccessDeniedException); squall's front door answers 404 for an id no
-    # server owns — the body is the same.
-    assert status in (403, 404) and body == b'{"Message":null}'
+    # AWS answers an unknown function URL as one the caller may not invoke
+    assert (status, body) == (403, b'{"Message":null}')
     assert headers["Content-Type"] == "application/json"
+    assert headers["x-amzn-ErrorType"] == "AccessDeniedException"
 
 
 def test_url_of_another_region(server, echo):

@@ -126,8 +126,8 @@ async def serve(runtime: Any, user: UserRequest) -> Response:
     for server in servers():
         if server.kind == user.kind and await server.owns(runtime, user.api_id):
             return await server.serve(runtime, user)
-    if user.kind == "lambda-url":
-        return json_response(404, {"Message": None}, user)
+    if user.kind == "lambda-url":  # an unknown function URL: AWS answers as for a URL one may not call
+        return json_response(403, {"Message": None}, user, {"x-amzn-errortype": "AccessDeniedException"})
     return json_response(404, {"message": "Not Found"}, user)
 
 
