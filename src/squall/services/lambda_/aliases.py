@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from squall.engine.api import Tx
-from squall.services.lambda_ import catalog, invoke_config, names, policy, store
+from squall.services.lambda_ import catalog, invoke_config, names, policy, store, urls
 from squall.services.lambda_.errors import (
     InvalidParameterValue,
     ResourceConflict,
@@ -143,6 +143,7 @@ async def delete_alias(ctx: Any, FunctionName: str, Name: str, **_: Any) -> dict
         if tx.delete(store.NS_ALIASES, f"{fk}/{Name}"):
             policy.drop(tx, fk, Name)
             invoke_config.drop(tx, fk, Name)
+            urls.drop(tx, ctx.runtime, fk, Name)
             store.touch(tx, ctx.runtime, fk)
 
     await ctx.engine.transact(work)

@@ -28,6 +28,7 @@ from squall.services.lambda_ import (
     policy,
     store,
     tags,
+    urls,
     versions,
 )
 from squall.services.lambda_.errors import (
@@ -199,6 +200,7 @@ async def delete_function(ctx: Any, FunctionName: str, Qualifier: str | None = N
             tx.delete_prefix(store.NS_ALIASES, fk + "/")
             policy.drop(tx, fk)
             invoke_config.drop(tx, fk)
+            urls.drop(tx, ctx.runtime, fk)
             tx.delete(store.NS_FUNCTIONS, fk)
         store.touch(tx, ctx.runtime, fk)
 

@@ -152,9 +152,8 @@ def _remove(tx: Tx, runtime: Any, fk: str, qualifier: str) -> bool:
 
 
 def drop(tx: Tx, runtime: Any, fk: str, qualifier: str | None = None) -> None:
-    """Forget the URL of a deleted alias, or every URL of a deleted function. Meant for
-    DeleteFunction / DeleteAlias; until they call it, URLs they leave behind are ignored
-    (:func:`_live`) and replaced on the next create."""
+    """Forget the URL of a deleted alias, or every URL of a deleted function (DeleteAlias,
+    DeleteFunction call it in their transaction)."""
     if qualifier is not None:
         _remove(tx, runtime, fk, qualifier)
         return
