@@ -15,7 +15,7 @@ import functools
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -126,6 +126,17 @@ def requiring_members(fn: Operation, error: Callable[[str], Exception]) -> Opera
         return await fn(ctx, **params)
 
     return op
+
+
+def operations_in(modules: Iterable[ModuleType], names: Iterable[str]) -> dict[str, Operation]:
+    """Each AWS operation in ``names`` implemented by a public function of that (snake_case)
+    name defined in one of ``modules`` (functions they merely import do not count)."""
+    by_name: dict[str, Operation] = {}
+    for module in modules:
+        for attr, value in vars(module).items():
+            if callable(value) and not attr.startswith("_") and getattr(value, "__module__", None) == module.__name__:
+                by_name[attr] = value
+    return {op: by_name[snake_case(op)] for op in names if snake_case(op) in by_name}
 
 
 def operations_from(module: ModuleType, names: list[str]) -> dict[str, Operation]:

@@ -17,7 +17,6 @@ Shared pieces: :mod:`.store` (records, cache), :mod:`.patch` (``patchOperations`
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
 
 from squall.apigw import http_client
 from squall.protocol.specs import service_model
@@ -40,7 +39,7 @@ from squall.services.apigateway import (
     usage_plans,
     validators,
 )
-from squall.services.base import Operation, Service, snake_case
+from squall.services.base import Service, operations_in
 
 _MODULES: tuple[ModuleType, ...] = (restapis, resources, methods, integrations, deployments, stages, authorizers,
                                     models, validators, gateway_responses, api_keys, usage_plans, tags, account,
@@ -48,14 +47,6 @@ _MODULES: tuple[ModuleType, ...] = (restapis, resources, methods, integrations, 
 _MODEL_OPERATIONS = service_model("apigateway").operation_names
 
 
-def _operations() -> dict[str, Operation]:
-    """Each model operation implemented by a function of that name defined in one of the modules."""
-    by_name: dict[str, Any] = {}
-    for module in _MODULES:
-        for attr, value in vars(module).items():
-            if callable(value) and getattr(value, "__module__", None) == module.__name__:
-                by_name[attr] = value
-    return {op: by_name[snake_case(op)] for op in _MODEL_OPERATIONS if snake_case(op) in by_name}
 
 
 #: Model operations deliberately not served yet (they answer NotImplemented). Listed, not
@@ -82,7 +73,7 @@ NOT_IMPLEMENTED = frozenset({
 SERVICE = Service(
     name="apigateway",
     model="apigateway",
-    operations=_operations(),
+    operations=operations_in(_MODULES, _MODEL_OPERATIONS),
     not_implemented=NOT_IMPLEMENTED,
     background=[http_client.close_on_stop],
 )

@@ -29,10 +29,9 @@ import string
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import orjson
-
 from squall.engine.api import Tx
 from squall.services.apigateway.errors import api_not_found, bad
+from squall.services.records import load, save, scan  # noqa: F401 - the store's own API
 
 T = TypeVar("T")
 
@@ -57,17 +56,7 @@ def owner(ctx: Any) -> str:
     return f"{ctx.account_id}/{ctx.region}"
 
 
-def load(tx: Tx, ns: str, key: str) -> dict[str, Any] | None:
-    raw = tx.get(ns, key)
-    return orjson.loads(raw) if raw is not None else None
 
-
-def save(tx: Tx, ns: str, key: str, doc: dict[str, Any]) -> None:
-    tx.put(ns, key, orjson.dumps(doc))
-
-
-def scan(tx: Tx, ns: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(k, orjson.loads(v)) for k, v in tx.scan(ns, prefix=prefix)]
 
 
 def cache(runtime: Any) -> dict[str, Any]:

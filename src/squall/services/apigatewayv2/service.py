@@ -18,7 +18,6 @@ APIs (:mod:`squall.apigw.throttle`, :mod:`squall.apigw.http_client`).
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
 
 from squall.apigw import http_client
 from squall.protocol.specs import service_model
@@ -31,22 +30,15 @@ from squall.services.apigatewayv2 import (
     stages,
     tags,
 )
-from squall.services.base import Operation, Service, snake_case
+from squall.services.base import Service, operations_in
 
 _MODULES: tuple[ModuleType, ...] = (apis, routes, integrations, authorizers, stages, deployments, tags)
 _MODEL_OPERATIONS = service_model("apigatewayv2").operation_names
 
 
-def _operations() -> dict[str, Operation]:
-    by_name: dict[str, Any] = {}
-    for module in _MODULES:
-        for attr, value in vars(module).items():
-            if callable(value) and getattr(value, "__module__", None) == module.__name__ and not attr.startswith("_"):
-                by_name[attr] = value
-    return {op: by_name[snake_case(op)] for op in _MODEL_OPERATIONS if snake_case(op) in by_name}
 
 
-OPERATIONS = _operations()
+OPERATIONS = operations_in(_MODULES, _MODEL_OPERATIONS)
 #: Model operations deliberately not served yet (they answer NotImplemented). Listed, not computed,
 #: so that an operation missing by mistake fails tests/services/test_registry.py.
 NOT_IMPLEMENTED = frozenset({

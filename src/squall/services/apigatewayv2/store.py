@@ -24,6 +24,7 @@ import orjson
 
 from squall.engine.api import Tx
 from squall.services.apigatewayv2.errors import BadRequest, api_not_found
+from squall.services.records import load, save
 
 NS_APIS = "apigwv2/apis"
 NS_OWNERS = "apigwv2/owners"
@@ -46,13 +47,6 @@ def now() -> float:
     return time.time()
 
 
-def load(tx: Tx, ns: str, key: str) -> dict[str, Any] | None:
-    raw = tx.get(ns, key)
-    return orjson.loads(raw) if raw is not None else None
-
-
-def save(tx: Tx, ns: str, key: str, doc: dict[str, Any]) -> None:
-    tx.put(ns, key, orjson.dumps(doc))
 
 
 def children(tx: Tx, ns: str, api_id: str) -> list[dict[str, Any]]:

@@ -17,12 +17,11 @@ Shared pieces: :mod:`.names` (names and ARNs), :mod:`.store` / :mod:`.catalog` (
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
 
 from squall.dispatch import async_invoke, sqs_poller
 from squall.protocol.specs import service_model
 from squall.runtime import pool as worker_pool
-from squall.services.base import Operation, Runtime, Service, every, snake_case
+from squall.services.base import Runtime, Service, every, operations_in
 from squall.services.lambda_ import (
     activation,
     aliases,
@@ -44,14 +43,6 @@ _MODULES: tuple[ModuleType, ...] = (functions, versions, aliases, layers, policy
 _MODEL_OPERATIONS = service_model("lambda").operation_names
 
 
-def _operations() -> dict[str, Operation]:
-    """Each model operation implemented by a function of that name defined in one of the modules."""
-    by_name: dict[str, Any] = {}
-    for module in _MODULES:
-        for attr, value in vars(module).items():
-            if callable(value) and getattr(value, "__module__", None) == module.__name__:
-                by_name[attr] = value
-    return {op: by_name[snake_case(op)] for op in _MODEL_OPERATIONS if snake_case(op) in by_name}
 
 
 async def resume(runtime: Runtime) -> None:
@@ -66,7 +57,7 @@ async def code_sweep(runtime: Runtime) -> None:
                 first_delay=code.SWEEP_GRACE)
 
 
-OPERATIONS = _operations()
+OPERATIONS = operations_in(_MODULES, _MODEL_OPERATIONS)
 #: Model operations deliberately not served yet (they answer NotImplemented). Listed, not
 #: computed, so that an operation missing by mistake fails tests/services/test_registry.py.
 NOT_IMPLEMENTED = frozenset({

@@ -28,10 +28,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from squall.engine.api import Tx
 from squall.services.lambda_.names import LATEST
+from squall.services.records import load, save, scan  # noqa: F401 - the store's own API
 
 NS_FUNCTIONS = "lambda/functions"
 NS_VERSIONS = "lambda/versions"
@@ -69,17 +68,7 @@ def lambda_date(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
-def load(tx: Tx, ns: str, key: str) -> dict[str, Any] | None:
-    raw = tx.get(ns, key)
-    return orjson.loads(raw) if raw is not None else None
 
-
-def save(tx: Tx, ns: str, key: str, doc: dict[str, Any]) -> None:
-    tx.put(ns, key, orjson.dumps(doc))
-
-
-def scan(tx: Tx, ns: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
-    return [(k, orjson.loads(v)) for k, v in tx.scan(ns, prefix=prefix)]
 
 
 def touch(tx: Tx, runtime: Any, fk: str) -> None:
