@@ -7,22 +7,8 @@ https://docs.aws.amazon.com/apigateway/latest/api/CommonErrors.html
 
 from __future__ import annotations
 
+from squall.apigw.errors import BadRequest, Conflict, NotFound  # noqa: F401 - this service's errors too
 from squall.errors import ServiceError
-
-
-class BadRequest(ServiceError):
-    code = "BadRequestException"
-    status = 400
-
-
-class NotFound(ServiceError):
-    code = "NotFoundException"
-    status = 404
-
-
-class Conflict(ServiceError):
-    code = "ConflictException"
-    status = 409
 
 
 class LimitExceeded(ServiceError):

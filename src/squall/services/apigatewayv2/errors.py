@@ -6,22 +6,7 @@ Not-found messages follow AWS's wording (``Invalid API identifier specified 1234
 
 from __future__ import annotations
 
-from squall.errors import ServiceError
-
-
-class BadRequest(ServiceError):
-    code = "BadRequestException"
-    status = 400
-
-
-class NotFound(ServiceError):
-    code = "NotFoundException"
-    status = 404
-
-
-class Conflict(ServiceError):
-    code = "ConflictException"
-    status = 409
+from squall.apigw.errors import BadRequest, Conflict, NotFound  # noqa: F401 - this service's errors too
 
 
 def api_not_found(account: str, api_id: str) -> NotFound:
