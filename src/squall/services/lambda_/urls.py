@@ -191,6 +191,14 @@ def _render(ctx: Any, doc: dict[str, Any], account: str, region: str, name: str,
     return out
 
 
+def _target(tx: Tx, fk: str, qualifier: str) -> dict[str, Any]:
+    """The function a URL belongs to (its alias must exist too), or ResourceNotFound."""
+    fn = store.load(tx, store.NS_FUNCTIONS, fk)
+    if fn is None or (qualifier != LATEST and tx.get(store.NS_ALIASES, f"{fk}/{qualifier}") is None):
+        raise ResourceNotFound(NO_FUNCTION)
+    return fn
+
+
 # ---- the operations --------------------------------------------------------------------------
 async def create_function_url_config(ctx: Any, FunctionName: str, AuthType: str, Qualifier: str | None = None,
                                      Cors: dict[str, Any] | None = None, InvokeMode: str | None = None,
@@ -203,15 +211,11 @@ async def create_function_url_config(ctx: Any, FunctionName: str, AuthType: str,
     runtime = ctx.runtime
 
     def work(tx: Tx) -> dict[str, Any]:
-        fn = store.load(tx, store.NS_FUNCTIONS, fk)
-        if fn is None:
-            raise ResourceNotFound(NO_FUNCTION)
+        fn = _target(tx, fk, qualifier)
         if _live(tx, fk, qualifier, fn) is not None:
             arn = function_arn(region, account, name, None if qualifier == LATEST else qualifier)
             raise ResourceConflict(f"Failed to create function url config for [functionArn = {arn}]. "
                                    "Error message:  FunctionUrlConfig exists for this Lambda function")
-        if qualifier != LATEST and tx.get(store.NS_ALIASES, f"{fk}/{qualifier}") is None:
-            raise ResourceNotFound(NO_FUNCTION)
         _remove(tx, runtime, fk, qualifier)  # one left behind by a deleted function or alias
         url_id = _new_id(tx)
         doc = {"id": url_id, "auth": AuthType, "cors": cors, "mode": InvokeMode, "created": tx.now,
@@ -246,11 +250,7 @@ async def update_function_url_config(ctx: Any, FunctionName: str, Qualifier: str
     runtime = ctx.runtime
 
     def work(tx: Tx) -> dict[str, Any]:
-        fn = store.load(tx, store.NS_FUNCTIONS, fk)
-        if fn is None:
-            raise ResourceNotFound(NO_FUNCTION)
-        if qualifier != LATEST and tx.get(store.NS_ALIASES, f"{fk}/{qualifier}") is None:
-            raise ResourceNotFound(NO_FUNCTION)
+        fn = _target(tx, fk, qualifier)
         doc = _live(tx, fk, qualifier, fn)
         if doc is None:
             raise not_exist()
