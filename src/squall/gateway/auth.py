@@ -47,6 +47,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 from squall.errors import ServiceError
@@ -103,6 +104,15 @@ class AuthResult:
     amz_date: str | None = None  # "20240101T000000Z"
     content_sha256: str | None = None  # x-amz-content-sha256 as sent (or None)
     presigned: bool = False
+
+
+def key_store(runtime: Any) -> KeyStore:
+    """The server's one key store (``runtime.state["keys"]``), for whoever verifies signatures:
+    the dispatcher, S3 POST forms, AWS_IAM routes and function URLs."""
+    keys = runtime.state.get("keys")
+    if keys is None:
+        keys = runtime.state["keys"] = KeyStore(runtime.settings)
+    return keys
 
 
 class KeyStore:

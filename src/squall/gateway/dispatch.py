@@ -72,8 +72,7 @@ class Dispatcher:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
-        self.keys = auth.KeyStore(self.settings)
-        runtime.state["keys"] = self.keys  # services that verify signatures themselves (S3 POST forms)
+        self.keys = auth.key_store(runtime)  # shared with services that verify signatures themselves
         # (service, protocol) -> handler: skips hashing the name overrides per request
         self._handlers: dict[tuple[str, str], ProtocolHandler] = {}
 

@@ -77,9 +77,7 @@ def _iam(runtime: Any, call: Call) -> str | None:
     request = call.user.request
     if "authorization" not in request.headers and "X-Amz-Signature=" not in request.query_string:
         return "MISSING_AUTHENTICATION_TOKEN"
-    keys = runtime.state.get("keys")
-    if keys is None:
-        return "INVALID_SIGNATURE"
+    keys = auth.key_store(runtime)
     try:  # squall's auth policy holds here too: unknown keys pass unless the server is --strict-auth
         result = auth.verify(request, runtime.settings, keys, service="execute-api")
     except ServiceError:

@@ -108,9 +108,7 @@ def _iam(runtime: Any, call: Call) -> Response | None:
     request = call.user.request
     if "authorization" not in request.headers and "X-Amz-Signature=" not in request.query_string:
         return json_response(403, {"message": "Missing Authentication Token"}, call.user)
-    keys = runtime.state.get("keys")
-    if keys is None:
-        keys = runtime.state["keys"] = sigv4.KeyStore(runtime.settings)
+    keys = sigv4.key_store(runtime)
     try:
         identity = sigv4.verify(request, runtime.settings, keys, service="execute-api")
     except ServiceError as err:

@@ -182,9 +182,7 @@ def _authenticate(runtime: Any, request: Request) -> dict[str, Any] | Response:
     query = request.query_string
     if "authorization" not in request.headers and "X-Amz-Credential=" not in query:
         return _forbidden()
-    keys = runtime.state.get("keys")
-    if keys is None:
-        keys = runtime.state["keys"] = auth.KeyStore(runtime.settings)
+    keys = auth.key_store(runtime)
     try:
         result = auth.verify(request, runtime.settings, keys, service="lambda")
     except ServiceError as err:

@@ -241,7 +241,7 @@ async def handle(ctx: Any) -> Response:
         raise invalid_argument("Bucket POST must contain a field named 'key'.  If it is specified, please check "
                                "the order of the fields.", "key")
     fields["bucket"] = bucket_name
-    check_policy(fields, None, ctx.runtime.settings, ctx.runtime.state["keys"])
+    check_policy(fields, None, ctx.runtime.settings, auth.key_store(ctx.runtime))
     key = fields["key"].replace("${filename}", filename or "")
     objects.check_key(key)
 
