@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -251,7 +251,3 @@ def _ids(user: UserRequest | None) -> dict[str, str]:
 def internal_error(user: UserRequest | None) -> Response:
     """HTTP APIs' answer to a malformed function response."""
     return json_response(500, {"message": "Internal Server Error"}, user)
-
-
-def decoded_path(raw: str) -> str:
-    return unquote(raw)

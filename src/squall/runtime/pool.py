@@ -264,12 +264,6 @@ class Pool:
                 del self.idle[key]
         return n
 
-    def retire(self, function_arn: str) -> None:
-        """Drop every idle worker of a function (deleted or changed)."""
-        for key in [k for k in self.idle if k[0] == function_arn]:
-            for w in self.idle.pop(key):
-                w.close()
-
     async def close(self) -> None:
         for workers in self.idle.values():
             for w in workers:
