@@ -4,6 +4,7 @@ so the test puts objects, sets a rule whose Date has passed, restarts, and looks
 from __future__ import annotations
 
 import json
+import time
 
 from tests.s3.conftest import unique
 
@@ -36,7 +37,13 @@ def test_expiration_by_date_with_events(fresh_server, tmp_path):
     srv.stop()
     srv.start()
     s3, sqs = client("s3"), client("sqs")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=b).get("Contents", [])]
+    # the loop's first pass runs in the background as the server starts: give it a moment
+    deadline = time.monotonic() + 10
+    while True:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=b).get("Contents", [])]
+        if keys == ["keep/c"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert keys == ["keep/c"]
     names = []
     for _ in range(10):
