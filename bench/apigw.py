@@ -151,11 +151,12 @@ def squall_targets(srv: Server) -> list[tuple[str, str, str | None, str]]:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("app.py", HANDLER)
-    arn = lam.create_function(FunctionName="hello", Runtime="python3.11", Role=ROLE, Handler="app.handler",
+    name = f"hello-{os.getpid()}"  # a PostgreSQL backend keeps earlier runs' functions
+    arn = lam.create_function(FunctionName=name, Runtime="python3.11", Role=ROLE, Handler="app.handler",
                               Code={"ZipFile": buf.getvalue()}, MemorySize=256, Timeout=30)["FunctionArn"]
-    lam.get_waiter("function_active_v2").wait(FunctionName="hello", WaiterConfig={"Delay": 0.05, "MaxAttempts": 400})
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 400})
     port = srv.endpoint.rsplit(":", 1)[1]
-    url = lam.create_function_url_config(FunctionName="hello", AuthType="NONE")["FunctionUrl"]
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
     targets = [("squall · function URL", f"http://127.0.0.1:{port}/", url.split("://", 1)[1].rstrip("/"), "")]
     try:
         api = client(srv.endpoint, "apigatewayv2").create_api(Name="hello", ProtocolType="HTTP", Target=arn)

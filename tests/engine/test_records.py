@@ -74,3 +74,22 @@ def test_delete_prefix(run):
         assert await e.read(lambda tx: tx.scan("s")) == []
 
     run(body)
+
+
+def test_put_many_small_and_large_batches_upsert_and_keep_bytes(run):
+    """put_many writes every row, replaces existing keys, and returns values byte for byte:
+    text, binary (not UTF-8), NUL bytes and lone-surrogate encodings, in batches below and
+    above the size where SQLite switches to one JSON statement."""
+    text = [(f"k{i:04d}", f"line {i} é \U0001f600".encode()) for i in range(100)]
+    odd = [("bin", bytes(range(256))), ("nul", b"a\x00b"), ("sur", "x\udc80".encode("utf-8", "surrogatepass"))]
+
+    async def body(e):
+        await e.transact(lambda tx: tx.put("m", "k0001", b"old"))
+        await e.transact(lambda tx: tx.put_many("m", text[:3]))  # small batch
+        await e.transact(lambda tx: tx.put_many("m", text))  # large batch, upserting the first three
+        await e.transact(lambda tx: tx.put_many("m", text[50:] + odd))  # large batch with odd values
+        rows = await e.read(lambda tx: tx.scan("m", prefix="", limit=1000))
+        assert dict(rows) == dict(text + odd)
+        assert len(rows) == len(text) + len(odd)
+
+    run(body)

@@ -56,7 +56,13 @@ class UserRequest:
     @property
     def request_time(self) -> str:
         """``12/Mar/2020:19:03:58 +0000``: requestContext.time / requestTime."""
-        return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.time_epoch_ms / 1000))
+        return _clf_time(self.time_epoch_ms // 1000)
+
+
+@functools.lru_cache(maxsize=4)
+def _clf_time(second: int) -> str:
+    """A second as the access log's time format (cached: every request of a second shares it)."""
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
 
 
 Handler = Callable[[Any, UserRequest], Awaitable[Response]]

@@ -98,6 +98,9 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=3,
         server_header=False,
         date_header=False,
+        # squall answers clients directly; the apigw layer reads X-Forwarded-For itself where
+        # API Gateway does (sourceIp). uvicorn's proxy-headers middleware costs every request.
+        proxy_headers=False,
     )
     server = _Server(config, app)
     log.info("squall listening on %s (backend %s, data dir %s)", settings.endpoint, settings.backend,

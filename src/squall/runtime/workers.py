@@ -162,8 +162,9 @@ class WorkerHandle:
         assert self.reader is not None
         try:
             hlen, blen = _HEAD.unpack(await self.reader.readexactly(_HEAD.size))
-            header = orjson.loads(await self.reader.readexactly(hlen))
-            body = await self.reader.readexactly(blen) if blen else b""
+            frame = await self.reader.readexactly(hlen + blen)  # one read: header and body
+            header = orjson.loads(memoryview(frame)[:hlen])
+            body = frame[hlen:] if blen else b""
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             self.dead = True
             raise WorkerDied() from None

@@ -1,7 +1,8 @@
 """The serving view of an HTTP API: its stages, each with the compiled deployment it serves.
 
 Built from the engine once (:func:`lookup`), kept per process, and checked against the API's
-revision (one point read) at most every :data:`CHECK_INTERVAL` seconds: a change made on this node
+revision (one point read) at most every :data:`CHECK_INTERVAL` seconds — in the background, while the
+view held keeps answering (:class:`~squall.services.refreshing.Refreshing`): a change made on this node
 drops the view on commit (:func:`store.touch`), one made on another node is seen within the
 interval. A request therefore costs a dict lookup here, never an engine transaction. Ids that are
 not HTTP APIs (REST APIs, unknown ids) are remembered as such just as briefly.
@@ -9,8 +10,6 @@ not HTTP APIs (REST APIs, unknown ids) are remembered as such just as briefly.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,7 @@ from squall.services.apigatewayv2.access_log import AccessLog
 from squall.services.apigatewayv2.cors import Cors
 from squall.services.apigatewayv2.matching import RouteTable, parse_route_key
 
-CHECK_INTERVAL = 1.0
+CHECK_INTERVAL = store.SERVED_TTL
 
 
 @dataclass
@@ -154,37 +153,17 @@ def _rev(tx: Tx, api_id: str) -> int | None:
     return orjson.loads(raw).get("_rev", 0) if raw is not None else None
 
 
-@dataclass
-class _Entry:
-    expires: float
-    api: Api | None
-
-
 async def lookup(runtime: Any, api_id: str) -> Api | None:
     """The serving view of HTTP API ``api_id``, or None when no HTTP API has that id."""
     cache = store.served_cache(runtime)
-    entry = cache.get(api_id)
-    now = time.monotonic()
-    if entry is not None and entry.expires > now:
-        return entry.api
-    if entry is not None:  # still current? one point read instead of a reload
+    return await cache.get(api_id, lambda: _refresh(runtime, api_id, cache.peek(api_id)))
+
+
+async def _refresh(runtime: Any, api_id: str, known: Api | None) -> Api | None:
+    """The view again: the one held when the API's revision has not moved (one point read), else
+    built anew."""
+    if known is not None:
         rev = await runtime.engine.peek(lambda tx: _rev(tx, api_id))
-        if (entry.api is None and rev is None) or (entry.api is not None and rev == entry.api.rev):
-            entry.expires = now + CHECK_INTERVAL
-            return entry.api
-    loading = store.served_loading(runtime)
-    future = loading.get(api_id)
-    if future is not None:  # one load per API at a time; concurrent requests wait for it
-        return await asyncio.shield(future)
-    future = loading[api_id] = asyncio.ensure_future(runtime.engine.read(lambda tx: _load(tx, api_id)))
-    try:
-        api = await future
-    finally:
-        current = loading.get(api_id) is future  # else a change committed meanwhile: do not keep it
-        if current:
-            del loading[api_id]
-    if current:
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[api_id] = _Entry(time.monotonic() + CHECK_INTERVAL, api)
-    return api
+        if rev == known.rev:
+            return known
+    return await runtime.engine.read(lambda tx: _load(tx, api_id))

@@ -25,6 +25,7 @@ import orjson
 from squall.engine.api import Tx
 from squall.services.apigatewayv2.errors import BadRequest, api_not_found
 from squall.services.records import load, save
+from squall.services.refreshing import Refreshing
 
 NS_APIS = "apigwv2/apis"
 NS_OWNERS = "apigwv2/owners"
@@ -66,21 +67,20 @@ def api_of(tx: Tx, ctx: Any, api_id: str) -> dict[str, Any]:
     return doc
 
 
-def served_cache(runtime: Any) -> dict[str, Any]:
+SERVED_TTL = 1.0  # seconds a serving view is used before its revision is checked again
+
+
+def served_cache(runtime: Any) -> Refreshing[str, Any]:
     """apiId → the serving view (:mod:`.served`): dropped on commit of any change to the API."""
     state = runtime.state.setdefault("apigatewayv2", {})
-    return state.setdefault("served", {})
-
-
-def served_loading(runtime: Any) -> dict[str, Any]:
-    """apiId → the load of its serving view in flight (a load that a change overtook is not kept)."""
-    state = runtime.state.setdefault("apigatewayv2", {})
-    return state.setdefault("loading", {})
+    served = state.get("served")
+    if served is None:
+        served = state["served"] = Refreshing(SERVED_TTL)
+    return served
 
 
 def forget_served(runtime: Any, api_id: str) -> None:
-    served_cache(runtime).pop(api_id, None)
-    served_loading(runtime).pop(api_id, None)
+    served_cache(runtime).drop(api_id)
 
 
 def touch(tx: Tx, ctx: Any, api: dict[str, Any]) -> None:

@@ -1,10 +1,11 @@
 """From a function name (or ARN, with or without a qualifier) to the FunctionSpec the runtime runs.
 
 This runs on every invocation, so it is built for the hit path: the name is parsed once and
-memoized (:func:`names.locate`), and the resolved target sits in a per-process cache for
-:data:`store.CACHE_TTL` seconds, dropped on commit by every local change of the function
-(``store.touch``) — another node's changes are seen within the TTL. A miss costs one
-``engine.peek`` of a few point lookups.
+memoized (:func:`names.locate`), and the resolved target sits in a per-process cache
+(:class:`~squall.services.refreshing.Refreshing`: fresh for :data:`store.CACHE_TTL` seconds, then
+refreshed in the background while still answering), dropped on commit by every local change of
+the function (``store.touch``) — another node's changes are seen within about the TTL. A miss
+costs one ``engine.peek`` of a few point lookups.
 
 An alias resolves to its version; with ``RoutingConfig`` the additional version is picked at
 random by weight on every call (https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html).
@@ -18,7 +19,6 @@ cached — callers refuse to run it (Invoke answers Lambda's ResourceConflictExc
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +35,11 @@ PENDING_WAIT = 3.0  # seconds an invoke waits for a version this process is stil
 class _Routed:
     """A resolved qualifier: the main version's spec and, for a weighted alias, one more."""
 
-    __slots__ = ("extra", "main", "weight")
+    __slots__ = ("extra", "main", "ready", "weight")
 
-    def __init__(self, main: FunctionSpec, extra: FunctionSpec | None = None, weight: float = 0.0) -> None:
-        self.main, self.extra, self.weight = main, extra, weight
+    def __init__(self, main: FunctionSpec, extra: FunctionSpec | None = None, weight: float = 0.0,
+                 ready: bool = True) -> None:
+        self.main, self.extra, self.weight, self.ready = main, extra, weight, ready
 
     def pick(self) -> FunctionSpec:
         if self.extra is not None and random.random() < self.weight:
@@ -64,17 +65,8 @@ async def resolve_arn(runtime: Any, arn: str) -> FunctionSpec:
 async def _resolve(runtime: Any, account: str, region: str, name: str, qualifier: str | None) -> FunctionSpec:
     fk = store.fkey(account, region, name)
     qual = qualifier or LATEST
-    per_function = store.cache(runtime).get(fk)
-    hit = per_function.get(qual) if per_function is not None else None
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1].pick()
-    routed, ready = await _load(runtime, account, region, name, qual, qualifier)
-    if ready:
-        cache = store.cache(runtime)
-        if len(cache) > 10_000:
-            cache.clear()
-        cache.setdefault(fk, {})[qual] = (now + store.CACHE_TTL, routed)
+    routed = await store.cache(runtime).get((fk, qual), lambda: _load(runtime, account, region, name, qual, qualifier),
+                                            keep=lambda routed: routed.ready)
     return routed.pick()
 
 
@@ -95,9 +87,8 @@ def _read(tx: Tx, fk: str, qual: str) -> tuple[dict[str, Any] | None, list[tuple
     return fn, [(k, store.load(tx, store.NS_VERSIONS, k)) for k in keys], alias
 
 
-async def _load(runtime: Any, account: str, region: str, name: str, qual: str,
-                asked: str | None) -> tuple[_Routed, bool]:
-    """The routed specs and whether they may be cached (only versions that are ready)."""
+async def _load(runtime: Any, account: str, region: str, name: str, qual: str, asked: str | None) -> _Routed:
+    """The routed specs; ``ready`` says whether they may be cached (only versions that are ready)."""
     fk = store.fkey(account, region, name)
     fn, docs, alias = await runtime.engine.peek(lambda tx: _read(tx, fk, qual))
     if fn is None or not docs or any(doc is None for _, doc in docs):
@@ -115,8 +106,8 @@ async def _load(runtime: Any, account: str, region: str, name: str, qual: str,
         specs.append(await _spec(runtime, account, region, name, doc, fn))
     if alias is not None and len(specs) > 1:
         weight = float(next(iter(alias["Weights"].values())))
-        return _Routed(specs[0], specs[1], weight), ready
-    return _Routed(specs[0]), ready
+        return _Routed(specs[0], specs[1], weight, ready)
+    return _Routed(specs[0], ready=ready)
 
 
 async def _spec(runtime: Any, account: str, region: str, name: str, doc: dict[str, Any],

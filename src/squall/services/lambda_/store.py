@@ -31,6 +31,7 @@ from typing import Any
 from squall.engine.api import Tx
 from squall.services.lambda_.names import LATEST
 from squall.services.records import load, save, scan  # noqa: F401 - the store's own API
+from squall.services.refreshing import Refreshing
 
 NS_FUNCTIONS = "lambda/functions"
 NS_VERSIONS = "lambda/versions"
@@ -73,13 +74,16 @@ def lambda_date(ts: float) -> str:
 
 def touch(tx: Tx, runtime: Any, fk: str) -> None:
     """Drop this process's cached view of function ``fk`` once ``tx`` commits."""
-    tx.after_commit(lambda: cache(runtime).pop(fk, None))
+    tx.after_commit(lambda: cache(runtime).drop_where(lambda key: key[0] == fk))
 
 
-def cache(runtime: Any) -> dict[str, dict[Any, Any]]:
-    """``fk`` → {qualifier → (expiry, entry)}: resolved specs (see ``functions.resolve``)."""
+def cache(runtime: Any) -> Refreshing[tuple[str, str], Any]:
+    """(``fk``, qualifier) → the resolved specs (see ``resolver``)."""
     state = runtime.state.setdefault("lambda", {})
-    return state.setdefault("specs", {})
+    specs = state.get("specs")
+    if specs is None:
+        specs = state["specs"] = Refreshing(CACHE_TTL)
+    return specs
 
 
 def bump_counter(tx: Tx, name: str) -> int:

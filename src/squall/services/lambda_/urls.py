@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +40,7 @@ from squall.services.lambda_.errors import (
     validation,
 )
 from squall.services.lambda_.names import LATEST, function_arn
+from squall.services.refreshing import Refreshing
 
 NS_URLS = "lambda/urls"
 NS_URL_IDS = "lambda/url-ids"
@@ -324,15 +324,18 @@ class Target:
     mode: str
 
 
-def cache(runtime: Any) -> dict[str, tuple[float, Target | None]]:
-    """url id → (expiry, target or None): this process's view of the URLs."""
+def cache(runtime: Any) -> Refreshing[str, Target | None]:
+    """url id → target or None: this process's view of the URLs."""
     state = runtime.state.setdefault("lambda", {})
-    return state.setdefault("urls", {})
+    urls = state.get("urls")
+    if urls is None:
+        urls = state["urls"] = Refreshing(CACHE_TTL)
+    return urls
 
 
 def forget(tx: Tx, runtime: Any, url_id: str) -> None:
     """Drop this process's cached view of ``url_id`` once ``tx`` commits."""
-    tx.after_commit(lambda: cache(runtime).pop(url_id, None))
+    tx.after_commit(lambda: cache(runtime).drop(url_id))
 
 
 def _read_target(tx: Tx, url_id: str) -> Target | None:
@@ -350,14 +353,5 @@ def _read_target(tx: Tx, url_id: str) -> Target | None:
 
 async def lookup(runtime: Any, url_id: str) -> Target | None:
     """The URL with this id (None when there is none), from the per-process cache: a local change
-    drops its entry on commit; another node's changes are seen within :data:`CACHE_TTL`."""
-    entries = cache(runtime)
-    hit = entries.get(url_id)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    target = await runtime.engine.peek(lambda tx: _read_target(tx, url_id))
-    if len(entries) > 10_000:
-        entries.clear()
-    entries[url_id] = (now + CACHE_TTL, target)
-    return target
+    drops its entry on commit; another node's changes are seen within about :data:`CACHE_TTL`."""
+    return await cache(runtime).get(url_id, lambda: runtime.engine.peek(lambda tx: _read_target(tx, url_id)))
