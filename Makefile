@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/squall up examples --port $${PORT:-4566}
+	$(BIN)/squall up examples/app --port $${PORT:-4566}
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:cacheprovider

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from squall import __version__
+from squall.cli.deploy import delete, deploy
 from squall.cli.logs import invoke, logs
 from squall.config import DEFAULT_PORT, Settings
 
@@ -35,7 +36,10 @@ def main() -> None:
               type=click.Choice(["debug", "info", "warning", "error"]))
 def up(path: Path | None, host: str, port: int, data_dir: Path, backend: str, strict_auth: bool,
        log_level: str) -> None:
-    """Start squall in the foreground (Ctrl-C / SIGTERM stops it gracefully)."""
+    """Start squall in the foreground (Ctrl-C / SIGTERM stops it gracefully).
+
+    PATH, when given, is an app: a SAM / CloudFormation template (or a directory holding
+    template.yaml), deployed at start and redeployed whenever it changes."""
     from squall.cli.lock import DataDirLock, DataDirLocked
     from squall.cli.serve import serve
 
@@ -84,4 +88,6 @@ def status(endpoint_url: str | None, as_json: bool) -> None:
 
 
 main.add_command(logs)
+main.add_command(deploy)
+main.add_command(delete)
 main.add_command(invoke)

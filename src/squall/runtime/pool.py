@@ -15,7 +15,8 @@ sends the event, and enforces the limits while it waits:
 
 The platform log lines (START/END/REPORT…) and the handler's output go to CloudWatch Logs
 (log group ``/aws/lambda/NAME``, one stream per worker) through the logs service's sink.
-Idle workers are reaped after ``SQUALL_LAMBDA_IDLE_SECONDS`` (default 300).
+Idle workers are reaped after ``SQUALL_LAMBDA_IDLE_SECONDS`` (default 300). :meth:`Pool.retire`
+replaces the warm workers of code that changed in place (hot reload, ``services/lambda_/hot_reload.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import logging
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,8 @@ class Pool:
     limits: Limits = field(default_factory=Limits)
     idle: dict[tuple, list[WorkerHandle]] = field(default_factory=lambda: defaultdict(list))
     busy: set[WorkerHandle] = field(default_factory=set)
+    #: busy workers to discard when their invocation ends instead of keeping them warm
+    retiring: set[WorkerHandle] = field(default_factory=set)
     counters: dict[str, Counters] = field(default_factory=lambda: defaultdict(Counters))
     #: where invocation logs go: ``(spec, InvokeResult)``; default: CloudWatch Logs' sink
     log_writer: Any = None
@@ -150,6 +154,8 @@ class Pool:
         finally:
             timer.cancel()
             self.busy.discard(worker)
+            retired = worker in self.retiring
+            self.retiring.discard(worker)
         duration = out.get("duration_ms", (time.perf_counter() - t0) * 1000)
         ilog.output(out.get("logs") or [])
         error_type = None
@@ -161,7 +167,7 @@ class Pool:
         fatal = out.get("fatal")
         ilog.end(int(time.time() * 1000), duration_ms=duration, max_memory_mb=_mb(out.get("max_rss_kb", 0)),
                  init_ms=cold_init_ms, status="error" if fatal else None, error_type=fatal)
-        if fatal or worker.dead:
+        if fatal or worker.dead or retired:
             worker.kill()
         else:
             worker.idle_since = time.monotonic()
@@ -249,11 +255,25 @@ class Pool:
     def reap(self, now: float | None = None) -> int:
         """Retire workers idle longer than :data:`IDLE_SECONDS`; returns how many."""
         now = time.monotonic() if now is None else now
+        return self._close_idle(lambda w: w.dead or now - w.idle_since > IDLE_SECONDS)
+
+    def retire(self, match: Callable[[FunctionSpec], bool]) -> int:
+        """Replace the warm workers of the specs ``match`` accepts (their code changed in place):
+        idle ones are closed now, busy ones when their invocation ends, so the next invocation
+        cold-starts with the new code. Returns how many."""
+        n = self._close_idle(lambda w: match(w.spec))
+        for w in self.busy - self.retiring:
+            if match(w.spec):
+                self.retiring.add(w)
+                n += 1
+        return n
+
+    def _close_idle(self, drop: Callable[[WorkerHandle], bool]) -> int:
         n = 0
         for key in list(self.idle):
             keep = []
             for w in self.idle[key]:
-                if w.dead or now - w.idle_since > IDLE_SECONDS:
+                if drop(w):
                     w.close()
                     n += 1
                 else:

@@ -116,7 +116,8 @@ def requiring_members(fn: Operation, error: Callable[[str], Exception]) -> Opera
     without a default) instead of failing with a TypeError (a 500). boto3 validates required
     members client-side; hand-written requests and the legacy query form do not."""
     required = tuple(name for name, p in inspect.signature(fn).parameters.items()
-                     if name != "ctx" and p.default is inspect.Parameter.empty)
+                     if name != "ctx" and p.default is inspect.Parameter.empty
+                     and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
 
     @functools.wraps(fn)
     async def op(ctx: Any, **params: Any) -> Any:

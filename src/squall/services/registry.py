@@ -11,6 +11,7 @@ from squall.services.base import Service
 SERVICES: dict[str, str] = {
     "apigateway": "squall.services.apigateway.service",
     "apigatewayv2": "squall.services.apigatewayv2.service",  # signs as "apigateway"; the router sends /v2/… here
+    "cloudformation": "squall.services.cloudformation.service",
     "lambda": "squall.services.lambda_.service",
     "logs": "squall.services.logs.service",
     "s3": "squall.services.s3.service",

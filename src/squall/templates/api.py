@@ -95,6 +95,7 @@ class ResourceHandler(Protocol):
 
 
 _HANDLERS: dict[str, ResourceHandler] = {}
+_LOADED: list[bool] = []
 
 #: the modules that register handlers (imported on first lookup)
 HANDLER_MODULES = (
@@ -123,9 +124,10 @@ def handler(*type_names: str) -> Callable[[type], type]:
 
 def handler_for(type_name: str) -> ResourceHandler | None:
     """The handler of ``type_name`` (``Custom::Anything`` → the custom-resource handler), or None."""
-    if not _HANDLERS:
+    if not _LOADED:
         import importlib
 
+        _LOADED.append(True)
         for module in HANDLER_MODULES:
             try:
                 importlib.import_module(module)

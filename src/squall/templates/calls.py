@@ -20,15 +20,27 @@ from squall.templates.api import StackContext
 
 
 async def call(stack: StackContext, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """:meth:`StackContext.call`: the operation on behalf of the stack's account and region."""
+    return await call_service(stack.runtime, service, operation, stack.account, stack.region,
+                              endpoint=stack.endpoint, **params)
+
+
+async def call_service(runtime: Any, service: str, operation: str, account: str, region: str, *,
+                       endpoint: str = "", **params: Any) -> dict[str, Any]:
+    """Run ``operation`` of ``service`` in-process for ``account``/``region``; its output dict (a raw
+    answer — S3 GetObject — comes back as ``{"Body": bytes, "Status": int}``)."""
     svc = get_service(service)
     fn = svc.operations.get(operation) if svc is not None else None
     if fn is None:
         raise NotImplementedOperation(f"The operation {service}:{operation} is not implemented by squall yet.")
-    host = stack.endpoint.split("://", 1)[-1] or "127.0.0.1:4566"
+    host = endpoint.split("://", 1)[-1] or runtime.settings.endpoint.split("://", 1)[-1]
     request = Request(method="POST", path="/", query_string="", headers={"host": host})
-    ctx = RequestContext(request=request, runtime=stack.runtime, service=service, operation=operation,
-                         account_id=stack.account, region=stack.region, request_id=new_request_id())
+    ctx = RequestContext(request=request, runtime=runtime, service=service, operation=operation,
+                         account_id=account, region=region, request_id=new_request_id())
     result = await fn(ctx, **{k: v for k, v in params.items() if v is not None})
-    if isinstance(result, Response):  # an operation answering raw bytes (rare for management calls)
-        return {"Body": result.body, "Status": result.status}
+    if isinstance(result, Response):
+        body = result.body
+        if result.stream is not None:
+            body = b"".join([chunk async for chunk in result.stream])
+        return {"Body": body, "Status": result.status}
     return result or {}

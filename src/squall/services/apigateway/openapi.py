@@ -13,8 +13,8 @@ import copy
 from typing import Any
 
 import orjson
-import yaml
 
+from squall.apigw.openapi import parse, read
 from squall.engine.api import Tx
 from squall.services.apigateway import (
     authorizers,
@@ -30,27 +30,6 @@ from squall.services.apigateway import (
 from squall.services.apigateway.errors import BadRequest, bad
 
 _HTTP = ("get", "put", "post", "delete", "patch", "options", "head", "x-amazon-apigateway-any-method")
-
-
-async def read(body: Any) -> bytes:
-    """The document: the model streams this payload (a ``Payload``), small as it is."""
-    if hasattr(body, "read"):
-        return await body.read()
-    return body if isinstance(body, bytes) else str(body or "").encode()
-
-
-def parse(body: bytes | str) -> dict[str, Any]:
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.YAMLError:
-            doc = None
-    if not isinstance(doc, dict) or not ("swagger" in doc or "openapi" in doc):
-        raise bad("Invalid OpenAPI input: the document is neither OpenAPI 3 nor Swagger 2 (JSON or YAML)")
-    return doc
 
 
 def _ref_name(ref: str | None) -> str | None:

@@ -75,6 +75,29 @@ def _retarget(tx: Tx, api: dict[str, Any], target: str | None, route_key: str | 
         store.save(tx, store.NS_ROUTES, f"{api_id}/{route['RouteId']}", route)
 
 
+def new_api(ctx: Any, name: str, cors_configuration: dict[str, Any] | None = None,
+            tags: dict[str, str] | None = None, **members: Any) -> dict[str, Any]:
+    """A new HTTP API's document (CreateApi's, and ImportApi's from the document's members)."""
+    api_id = store.new_id(10)
+    doc: dict[str, Any] = {
+        "ApiEndpoint": endpoint(ctx, api_id), "ApiId": api_id,
+        "ApiKeySelectionExpression": "$request.header.x-api-key", "CreatedDate": store.now(),
+        "DisableExecuteApiEndpoint": False, "IpAddressType": "ipv4", "Name": name, "ProtocolType": "HTTP",
+        "RouteSelectionExpression": "$request.method $request.path", "Tags": store.check_tags(tags),
+        "_account": ctx.account_id, "_region": ctx.region, "_rev": 0,
+    }
+    doc.update((k, v) for k, v in members.items() if v is not None and k in _SETTABLE)
+    if cors_configuration is not None:
+        doc["CorsConfiguration"] = cors.normalize(cors_configuration)
+    return doc
+
+
+def insert(tx: Tx, ctx: Any, doc: dict[str, Any]) -> None:
+    """Store a new API made by :func:`new_api` (and list it in GetApis)."""
+    store.save(tx, store.NS_APIS, doc["ApiId"], doc)
+    tx.put(store.NS_OWNERS, f"{ctx.account_id}/{ctx.region}/{doc['ApiId']}", b"")
+
+
 async def create_api(ctx: Any, Name: str, ProtocolType: str, CorsConfiguration: dict[str, Any] | None = None,
                      RouteKey: str | None = None, Target: str | None = None, Tags: dict[str, str] | None = None,
                      CredentialsArn: str | None = None, **members: Any) -> dict[str, Any]:
@@ -84,21 +107,10 @@ async def create_api(ctx: Any, Name: str, ProtocolType: str, CorsConfiguration: 
         raise BadRequest("Invalid protocol specified. Must be one of [HTTP, WEBSOCKET]")
     if (RouteKey or CredentialsArn) and not Target:
         raise BadRequest("RouteKey and CredentialsArn are supported only with Target (quick create)")
-    api_id = store.new_id(10)
-    doc: dict[str, Any] = {
-        "ApiEndpoint": endpoint(ctx, api_id), "ApiId": api_id,
-        "ApiKeySelectionExpression": "$request.header.x-api-key", "CreatedDate": store.now(),
-        "DisableExecuteApiEndpoint": False, "IpAddressType": "ipv4", "Name": Name, "ProtocolType": "HTTP",
-        "RouteSelectionExpression": "$request.method $request.path", "Tags": store.check_tags(Tags),
-        "_account": ctx.account_id, "_region": ctx.region, "_rev": 0,
-    }
-    doc.update((k, v) for k, v in members.items() if v is not None and k in _SETTABLE)
-    if CorsConfiguration is not None:
-        doc["CorsConfiguration"] = cors.normalize(CorsConfiguration)
+    doc = new_api(ctx, Name, CorsConfiguration, Tags, **members)
 
     def work(tx: Tx) -> dict[str, Any]:
-        store.save(tx, store.NS_APIS, api_id, doc)
-        tx.put(store.NS_OWNERS, f"{ctx.account_id}/{ctx.region}/{api_id}", b"")
+        insert(tx, ctx, doc)
         if Target:
             _quick_create(tx, ctx, doc, Target, RouteKey)
         store.touch(tx, ctx, doc)

@@ -71,7 +71,23 @@ def _check(doc: dict[str, Any]) -> None:
         raise BadRequest("JwtConfiguration is supported only for JWT authorizers")
 
 
-def _forget_results(tx: Tx, ctx: Any, api_id: str) -> None:
+def new_authorizer(kind: str, name: str, identity_source: list[str] | None = None, **members: Any) -> dict[str, Any]:
+    """A checked authorizer document (CreateAuthorizer's, and ImportApi's)."""
+    doc: dict[str, Any] = {"AuthorizerType": kind, "Name": name}
+    if identity_source is not None:
+        doc["IdentitySource"] = identity_source
+    doc.update((k, v) for k, v in members.items() if v is not None)
+    if kind == "REQUEST":
+        doc.setdefault("AuthorizerResultTtlInSeconds", 0)
+        if doc.get("AuthorizerPayloadFormatVersion") == "2.0":
+            doc.setdefault("EnableSimpleResponses", False)
+    doc["AuthorizerId"] = store.new_id()
+    _check(doc)
+    return doc
+
+
+def forget_results(tx: Tx, ctx: Any, api_id: str) -> None:
+    """Drop this process's cached authorizer results for the API once ``tx`` commits."""
     runtime = ctx.runtime
     tx.after_commit(lambda: clear_cache(runtime, f"{api_id}/"))
 
@@ -80,16 +96,7 @@ async def create_authorizer(ctx: Any, ApiId: str, AuthorizerType: str, Name: str
                             IdentitySource: list[str] | None = None, **members: Any) -> dict[str, Any]:
     def work(tx: Tx) -> dict[str, Any]:
         api = store.api_of(tx, ctx, ApiId)
-        doc: dict[str, Any] = {"AuthorizerType": AuthorizerType, "Name": Name}
-        if IdentitySource is not None:
-            doc["IdentitySource"] = IdentitySource
-        doc.update((k, v) for k, v in members.items() if v is not None)
-        if AuthorizerType == "REQUEST":
-            doc.setdefault("AuthorizerResultTtlInSeconds", 0)
-            if doc.get("AuthorizerPayloadFormatVersion") == "2.0":
-                doc.setdefault("EnableSimpleResponses", False)
-        doc["AuthorizerId"] = store.new_id()
-        _check(doc)
+        doc = new_authorizer(AuthorizerType, Name, IdentitySource, **members)
         store.save(tx, store.NS_AUTHORIZERS, f"{ApiId}/{doc['AuthorizerId']}", doc)
         deployments.changed(tx, ctx, api)
         return store.public(doc)
@@ -126,7 +133,7 @@ async def update_authorizer(ctx: Any, ApiId: str, AuthorizerId: str, **members: 
                 raise BadRequest(f"Authorizer {AuthorizerId} is used by route {route['RouteKey']} with "
                                  f"authorization type {route.get('AuthorizationType')}")
         store.save(tx, store.NS_AUTHORIZERS, f"{ApiId}/{AuthorizerId}", doc)
-        _forget_results(tx, ctx, ApiId)
+        forget_results(tx, ctx, ApiId)
         deployments.changed(tx, ctx, api)
         return store.public(doc)
 
@@ -141,7 +148,7 @@ async def delete_authorizer(ctx: Any, ApiId: str, AuthorizerId: str) -> None:
         if users:
             raise BadRequest(f"Cannot delete authorizer {AuthorizerId}: it is referenced by route(s) {', '.join(users)}")
         tx.delete(store.NS_AUTHORIZERS, f"{ApiId}/{AuthorizerId}")
-        _forget_results(tx, ctx, ApiId)
+        forget_results(tx, ctx, ApiId)
         deployments.changed(tx, ctx, api)
 
     await ctx.engine.transact(work)

@@ -26,18 +26,21 @@ _API_SETTINGS = ("CorsConfiguration", "DisableExecuteApiEndpoint")
 NO_ROUTES = "Unable to deploy API because no routes exist in this API"
 
 
-def snapshot(tx: Tx, api: dict[str, Any]) -> dict[str, Any] | None:
-    """What a deployment of ``api`` serves now, or None when it has no route to serve."""
+def freeze(tx: Tx, api: dict[str, Any]) -> dict[str, Any]:
+    """What a deployment of ``api`` would serve now (ExportApi describes this too, routes or not)."""
     api_id = api["ApiId"]
-    routes = [store.public(r) for r in store.children(tx, store.NS_ROUTES, api_id)]
-    if not routes:
-        return None
     return {
         "api": {k: api[k] for k in _API_SETTINGS if k in api},
-        "routes": routes,
+        "routes": [store.public(r) for r in store.children(tx, store.NS_ROUTES, api_id)],
         "integrations": {i["IntegrationId"]: store.public(i) for i in store.children(tx, store.NS_INTEGRATIONS, api_id)},
         "authorizers": {a["AuthorizerId"]: store.public(a) for a in store.children(tx, store.NS_AUTHORIZERS, api_id)},
     }
+
+
+def snapshot(tx: Tx, api: dict[str, Any]) -> dict[str, Any] | None:
+    """What a deployment of ``api`` serves now, or None when it has no route to serve."""
+    frozen = freeze(tx, api)
+    return frozen if frozen["routes"] else None
 
 
 def deploy(tx: Tx, api: dict[str, Any], *, description: str | None = None, auto: bool = False) -> dict[str, Any]:

@@ -72,6 +72,18 @@ def new_route(route_key: str, **members: Any) -> dict[str, Any]:
     return doc
 
 
+def prune_route_settings(tx: Tx, api_id: str) -> None:
+    """Drop the stages' ``RouteSettings`` of route keys the API no longer has."""
+    live = {r["RouteKey"] for r in store.children(tx, store.NS_ROUTES, api_id)}
+    for stage in store.children(tx, store.NS_STAGES, api_id):
+        settings = stage.get("RouteSettings") or {}
+        stale = [key for key in settings if key not in live]
+        if stale:
+            for key in stale:
+                del settings[key]
+            store.save(tx, store.NS_STAGES, f"{api_id}/{stage['StageName']}", stage)
+
+
 async def create_route(ctx: Any, ApiId: str, RouteKey: str, **members: Any) -> dict[str, Any]:
     def work(tx: Tx) -> dict[str, Any]:
         api = store.api_of(tx, ctx, ApiId)
@@ -120,12 +132,9 @@ async def update_route(ctx: Any, ApiId: str, RouteId: str, **members: Any) -> di
 async def delete_route(ctx: Any, ApiId: str, RouteId: str) -> None:
     def work(tx: Tx) -> None:
         api = store.api_of(tx, ctx, ApiId)
-        route = require(tx, ApiId, RouteId)
+        require(tx, ApiId, RouteId)
         tx.delete(store.NS_ROUTES, f"{ApiId}/{RouteId}")
-        for stage in store.children(tx, store.NS_STAGES, ApiId):  # its route settings go with it
-            if route["RouteKey"] in (stage.get("RouteSettings") or {}):
-                del stage["RouteSettings"][route["RouteKey"]]
-                store.save(tx, store.NS_STAGES, f"{ApiId}/{stage['StageName']}", stage)
+        prune_route_settings(tx, ApiId)  # its route settings go with it
         deployments.changed(tx, ctx, api)
 
     await ctx.engine.transact(work)

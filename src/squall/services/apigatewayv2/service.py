@@ -7,7 +7,9 @@ snake_case):
 * :mod:`.apis` — Create/Get/Update/DeleteApi, GetApis, DeleteCorsConfiguration (quick create);
 * :mod:`.routes`, :mod:`.integrations`, :mod:`.authorizers` — the API's parts;
 * :mod:`.stages` (+ DeleteAccessLogSettings, DeleteRouteSettings, ResetAuthorizersCache),
-  :mod:`.deployments` (snapshots, auto-deploy); :mod:`.tags`.
+  :mod:`.deployments` (snapshots, auto-deploy); :mod:`.tags`;
+* :mod:`.imports` — ImportApi, ReimportApi (the document read by :mod:`.openapi_import`);
+  :mod:`.openapi_export` — ExportApi (both through :mod:`.openapi_extensions`).
 
 Serving deployed APIs is :mod:`.serving` (found by ``squall.apigw.front``), with :mod:`.matching`,
 :mod:`.cors`, :mod:`.served` (the per-stage compiled view), :mod:`.integrate`, :mod:`.auth`,
@@ -25,25 +27,23 @@ from squall.services.apigatewayv2 import (
     apis,
     authorizers,
     deployments,
+    imports,
     integrations,
+    openapi_export,
     routes,
     stages,
     tags,
 )
 from squall.services.base import Service, operations_in
 
-_MODULES: tuple[ModuleType, ...] = (apis, routes, integrations, authorizers, stages, deployments, tags)
+_MODULES: tuple[ModuleType, ...] = (apis, routes, integrations, authorizers, stages, deployments, tags, imports,
+                                    openapi_export)
 _MODEL_OPERATIONS = service_model("apigatewayv2").operation_names
-
-
-
 
 OPERATIONS = operations_in(_MODULES, _MODEL_OPERATIONS)
 #: Model operations deliberately not served yet (they answer NotImplemented). Listed, not computed,
 #: so that an operation missing by mistake fails tests/services/test_registry.py.
 NOT_IMPLEMENTED = frozenset({
-    # OpenAPI import / export
-    "ExportApi", "ImportApi", "ReimportApi",
     # WebSocket APIs: models, route and integration responses
     "CreateModel", "DeleteModel", "GetModel", "GetModelTemplate", "GetModels", "UpdateModel",
     "CreateRouteResponse", "DeleteRouteResponse", "GetRouteResponse", "GetRouteResponses", "UpdateRouteResponse",

@@ -11,7 +11,7 @@ Where an operation lives (each function is the operation's name in snake_case):
 Shared pieces: :mod:`.names` (names and ARNs), :mod:`.store` / :mod:`.catalog` (records),
 :mod:`.configuration` (validation, FunctionConfiguration), :mod:`.code` (zips, extraction),
 :mod:`.dependencies` (requirements.txt), :mod:`.activation` (Pending → Active),
-:mod:`.runtimes`, :mod:`.errors`.
+:mod:`.hot_reload` (local code directories watched for edits), :mod:`.runtimes`, :mod:`.errors`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from squall.services.lambda_ import (
     concurrency,
     event_source_mappings,
     functions,
+    hot_reload,
     invoke,
     invoke_config,
     layers,
@@ -88,6 +89,7 @@ SERVICE = Service(
     model="lambda",
     operations=OPERATIONS,
     not_implemented=NOT_IMPLEMENTED,
-    background=[resume, code_sweep, worker_pool.background, async_invoke.run, sqs_poller.run],
+    background=[resume, code_sweep, worker_pool.background, async_invoke.run, sqs_poller.run,
+                hot_reload.watch],
     internal_routes={code.CODE_URL_PREFIX: code.serve_zip},
 )
