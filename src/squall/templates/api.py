@@ -60,6 +60,8 @@ class StackContext:
     provisioned: dict[str, Provisioned] = field(default_factory=dict)
     #: the server's endpoint (``http://127.0.0.1:4566``) for URLs a resource reports
     endpoint: str = ""
+    #: logical id → resource type as the template declares it (``Custom::Thing`` stays itself)
+    resource_types: dict[str, str] = field(default_factory=dict)
 
     async def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """Call ``operation`` of squall's service ``service`` ("lambda", "s3", "sqs", "apigateway",

@@ -126,6 +126,7 @@ async def _apply(runtime: Any, stack: dict[str, Any], prepared: Prepared, *, ver
     """Bring the stack's resources to ``prepared`` (creating and updating; deletions are left to
     the cleanup phase). Raises :class:`_Failed` at the first resource that fails."""
     ctx = _context(runtime, stack)
+    ctx.resource_types = {lid: spec["Type"] for lid, spec in prepared.resources.items()}
     scope = prepared.scope
     resources: dict[str, dict[str, Any]] = stack.setdefault("resources", {})
     for logical_id, entry in resources.items():  # what exists already answers Ref/GetAtt
@@ -165,6 +166,8 @@ async def _apply(runtime: Any, stack: dict[str, Any], prepared: Prepared, *, ver
                 try:
                     result = await handler.update(ctx, logical_id, _provisioned(current), current.get("props") or {},
                                                   props)
+                    if result.physical_id != current["physical_id"]:  # a new physical resource: the old goes
+                        cleanup.append((logical_id, dict(current)))
                 except NeedsReplacement:
                     await _commit(runtime, stack, (logical_id, rtype, "UPDATE_IN_PROGRESS", current["physical_id"],
                                                    ("Requested update requires the creation of a new physical "

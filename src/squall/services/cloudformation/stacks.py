@@ -109,9 +109,7 @@ async def _shown_parameters(ctx: Any, stack: dict[str, Any]) -> None:
 
     try:
         values = resolve_parameters(stack["template"], stack["given"])
-    except TemplateError as exc:
-        if stack["template"].get("Transform"):
-            return  # a transformed template's parameters are checked after the transform, in the deploy
+    except TemplateError as exc:  # checked before the transform too: CreateStack refuses bad values at once
         raise invalid(str(exc)) from None
     stack["Parameters"] = {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in values.items()}
     stack["noecho"] = sorted(noecho_names(stack["template"]))

@@ -13,8 +13,8 @@ modes are kept. Directories no record refers to are removed by :func:`sweep`, ne
 delete time: a concurrent create of the same zip may be about to use it.
 
 squall extension for local development (``docs/compatibility.md``): ``S3Bucket="hot-reload"``
-with ``S3Key`` = an absolute local directory uses that directory in place (nothing copied,
-edits are seen by the next cold start); its CodeSha256 is the hash of the path string.
+with ``S3Key`` = an absolute local directory uses that directory in place (nothing copied; an
+edit replaces the warm workers, see :mod:`.hot_reload`); its CodeSha256 is the hash of the path string.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 from squall.errors import ServiceError
 from squall.templates.api import NeedsReplacement, Provisioned, ResourceFailed, StackContext, handler
-from squall.templates.resources.sqs import (
+from squall.templates.resources.common import (
     flag,
     json_text,
     require_unchanged,

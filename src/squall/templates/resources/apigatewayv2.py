@@ -19,7 +19,7 @@ from typing import Any
 from squall.errors import ServiceError
 from squall.templates.api import NeedsReplacement, Provisioned, ResourceFailed, StackContext, handler
 from squall.templates.resources.apigateway import CustomDomain, Unsupported, definition, retag
-from squall.templates.resources.sqs import flag, require_unchanged, unless_gone
+from squall.templates.resources.common import flag, require_unchanged, unless_gone
 
 
 def _changed(old: Mapping[str, Any], new: Mapping[str, Any], names: tuple[str, ...],

@@ -31,7 +31,7 @@ from typing import Any
 from squall.engine.api import Tx
 from squall.services import records
 from squall.templates.api import Provisioned, ResourceFailed, StackContext, handler
-from squall.templates.resources.sqs import require_unchanged
+from squall.templates.resources.common import require_unchanged
 
 NS_ROLES = "iam/roles"
 NS_POLICIES = "iam/policies"

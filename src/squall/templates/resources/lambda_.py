@@ -34,8 +34,8 @@ from typing import Any
 from squall.errors import ServiceError
 from squall.services.lambda_.code import HOT_RELOAD_BUCKET
 from squall.templates.api import Provisioned, ResourceFailed, StackContext, handler
+from squall.templates.resources.common import flag, require_unchanged, tag_changes, tag_map, unless_gone
 from squall.templates.resources.custom import as_strings
-from squall.templates.resources.sqs import flag, require_unchanged, tag_changes, tag_map, unless_gone
 
 #: how long a create/update waits for the function to be ready (pip may run that long)
 READY_TIMEOUT = 900.0

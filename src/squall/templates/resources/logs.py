@@ -15,7 +15,7 @@ from typing import Any
 
 from squall.arn import build_arn
 from squall.templates.api import Provisioned, StackContext, handler
-from squall.templates.resources.sqs import flag, require_unchanged, tag_changes, tag_map, unless_gone
+from squall.templates.resources.common import flag, require_unchanged, tag_changes, tag_map, unless_gone
 
 
 def _group(ctx: StackContext, name: str) -> Provisioned:

@@ -19,7 +19,7 @@ from typing import Any
 
 from squall.errors import ServiceError
 from squall.templates.api import Provisioned, ResourceFailed, StackContext, handler
-from squall.templates.resources.sqs import flag, json_text, require_unchanged, tag_map, unless_gone
+from squall.templates.resources.common import flag, json_text, require_unchanged, tag_map, unless_gone
 
 #: properties squall's S3 has no operation for yet: ignored with a warning
 _UNSUPPORTED = ("AccelerateConfiguration", "AnalyticsConfigurations", "IntelligentTieringConfigurations",
