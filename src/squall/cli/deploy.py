@@ -5,30 +5,21 @@ local code in place: the template's local paths are made absolute before it is s
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 import click
 
-from squall.config import DEFAULT_PORT
+from squall.cli.logs import endpoint_of, make_client
 
 SKIP_TAG = "squall:skip-unsupported"
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 FAILED_OR_DONE = ("_COMPLETE", "_FAILED")
 
 
-def _client(endpoint: str | None):
-    import boto3
-    from botocore.config import Config
-
-    url = (endpoint or os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{DEFAULT_PORT}").rstrip("/")
-    return boto3.client("cloudformation", endpoint_url=url,
-                        region_name=os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1",
-                        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "test"),
-                        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "test"),
-                        config=Config(retries={"max_attempts": 2}))
+def _client(endpoint_url: str | None):
+    return make_client("cloudformation", endpoint_of(endpoint_url))
 
 
 def _overrides(items: tuple[str, ...]) -> list[dict[str, str]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -80,3 +80,12 @@ class Refreshing(Generic[K, V]):
         if len(self._entries) >= self.max_entries:
             self._entries.clear()
         self._entries[key] = (time.monotonic() + self.ttl, value)
+
+
+def kept(runtime: Any, service: str, name: str, ttl: float) -> Refreshing[Any, Any]:
+    """The server's cache ``name`` of ``service`` (``runtime.state[service][name]``), made on first use."""
+    state = runtime.state.setdefault(service, {})
+    cache = state.get(name)
+    if cache is None:
+        cache = state[name] = Refreshing(ttl)
+    return cache

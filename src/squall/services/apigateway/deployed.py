@@ -1,8 +1,10 @@
 """What the data plane serves, looked up fast: who owns an API id, and a stage with its
 deployment compiled (route tree, authorizers, models…) — cached per process.
 
-* owners and stages are cached for :data:`TTL` seconds (another node's changes show within
-  that); this process's own changes clear the cache when they commit (``store.changed``);
+* owners and stages are cached for :data:`store.CACHE_TTL` seconds, then refreshed in the
+  background while still answering (:class:`~squall.services.refreshing.Refreshing`; another
+  node's changes show within about that); this process's own changes clear the cache when they
+  commit (``store.changed``);
 * a compiled deployment never changes (a deployment is immutable), so it is kept by id.
 
 No transaction per request: lookups are the engine's point reads (``engine.peek``) and only
@@ -11,7 +13,6 @@ happen when the cache has nothing fresh.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,6 @@ import orjson
 
 from squall.services.apigateway import store, tree
 
-TTL = 1.0
 _COMPILED_KEY = "apigateway.deployments"
 _COMPILED_LIMIT = 512
 
@@ -52,51 +52,34 @@ class Stage:
     deployment: Deployment
 
 
-def fresh(runtime: Any, key: tuple[Any, ...]) -> tuple[bool, Any]:
-    hit = store.cache(runtime).get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return True, hit[1]
-    return False, None
-
-
-def keep(runtime: Any, key: tuple[Any, ...], value: Any) -> Any:
-    cache = store.cache(runtime)
-    if len(cache) > 50_000:
-        cache.clear()
-    cache[key] = (time.monotonic() + TTL, value)
-    return value
-
-
 async def owner(runtime: Any, api_id: str) -> tuple[str, str] | None:
     """(account, region) of REST API ``api_id``, or None when it is not one."""
-    key = ("owner", api_id)
-    found, value = fresh(runtime, key)
-    if found:
-        return value
-    raw = await runtime.engine.peek(lambda tx: tx.get(store.NS_IDS, api_id))
-    value = tuple(raw.decode().split("/", 1)) if raw else None
-    return keep(runtime, key, value)
+
+    async def load() -> tuple[str, str] | None:
+        raw = await runtime.engine.peek(lambda tx: tx.get(store.NS_IDS, api_id))
+        return tuple(raw.decode().split("/", 1)) if raw else None  # type: ignore[return-value]
+
+    return await store.cache(runtime).get(("owner", api_id), load)
 
 
 async def stage(runtime: Any, api_id: str, name: str) -> Stage | None:
     """The stage ``name`` of ``api_id`` with its deployment, or None when there is no such stage."""
-    key = ("stage", api_id, name)
-    found, value = fresh(runtime, key)
-    if found:
-        return value
+    return await store.cache(runtime).get(("stage", api_id, name), lambda: _stage(runtime, api_id, name))
+
+
+async def _stage(runtime: Any, api_id: str, name: str) -> Stage | None:
     where = await owner(runtime, api_id)
     if where is None:
-        return keep(runtime, key, None)
+        return None
     raw = await runtime.engine.peek(lambda tx: tx.get(store.NS_STAGES, f"{api_id}/{name}"))
     if raw is None:
-        return keep(runtime, key, None)
+        return None
     doc = orjson.loads(raw)
     deployment = await _deployment(runtime, api_id, doc["deploymentId"])
     if deployment is None:
-        return keep(runtime, key, None)
-    value = Stage(api_id, where[0], where[1], name, doc.get("variables") or {}, doc.get("methodSettings") or {},
-                  deployment)
-    return keep(runtime, key, value)
+        return None
+    return Stage(api_id, where[0], where[1], name, doc.get("variables") or {}, doc.get("methodSettings") or {},
+                 deployment)
 
 
 async def _deployment(runtime: Any, api_id: str, deployment_id: str) -> Deployment | None:

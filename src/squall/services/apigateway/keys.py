@@ -5,7 +5,7 @@ enabled key (``x-api-key``, or the authorizer's ``usageIdentifierKey`` when the 
 wins) answers 429 ``Too Many Requests`` and its quota 429 ``Limit Exceeded``.
 https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
 
-The keys and plans of an account are read once per cache period (``deployed.TTL``), not per
+The keys and plans of an account are read once per cache period (``store.CACHE_TTL``), not per
 request. Throttle buckets and quota counts are per server process and kept in memory.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from squall.apigw import throttle
-from squall.services.apigateway import deployed, store, usage
+from squall.services.apigateway import store, usage
 from squall.services.apigateway.call import Call
 
 
@@ -27,10 +27,6 @@ class _Index:
 
 
 async def _index(runtime: Any, account: str, region: str) -> _Index:
-    cache_key = ("keys", account, region)
-    found, value = deployed.fresh(runtime, cache_key)
-    if found:
-        return value
     prefix = f"{account}/{region}/"
 
     def read(tx: Any) -> _Index:
@@ -43,7 +39,7 @@ async def _index(runtime: Any, account: str, region: str) -> _Index:
                     index.plans[(key_id, stage["apiId"], stage["stage"])] = plan
         return index
 
-    return deployed.keep(runtime, cache_key, await runtime.engine.read(read))
+    return await store.cache(runtime).get(("keys", account, region), lambda: runtime.engine.read(read))
 
 
 async def check(runtime: Any, call: Call, usage_key: str | None) -> str | None:

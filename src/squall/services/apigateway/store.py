@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from squall.engine.api import Tx
 from squall.services.apigateway.errors import api_not_found, bad
 from squall.services.records import load, save, scan  # noqa: F401 - the store's own API
+from squall.services.refreshing import Refreshing, kept
 
 T = TypeVar("T")
 
@@ -59,9 +60,12 @@ def owner(ctx: Any) -> str:
 
 
 
-def cache(runtime: Any) -> dict[str, Any]:
-    """This process's serving cache (see ``serving``): cleared whole on any change."""
-    return runtime.state.setdefault("apigateway", {})
+CACHE_TTL = 1.0  # seconds the serving cache's entries are used before they are looked up again
+
+
+def cache(runtime: Any) -> Refreshing[tuple[Any, ...], Any]:
+    """This process's serving cache (see ``deployed``): cleared whole on any change."""
+    return kept(runtime, "apigateway", "serving", CACHE_TTL)
 
 
 def changed(tx: Tx, runtime: Any) -> None:

@@ -25,7 +25,7 @@ import orjson
 from squall.engine.api import Tx
 from squall.services.apigatewayv2.errors import BadRequest, api_not_found
 from squall.services.records import load, save
-from squall.services.refreshing import Refreshing
+from squall.services.refreshing import Refreshing, kept
 
 NS_APIS = "apigwv2/apis"
 NS_OWNERS = "apigwv2/owners"
@@ -72,11 +72,7 @@ SERVED_TTL = 1.0  # seconds a serving view is used before its revision is checke
 
 def served_cache(runtime: Any) -> Refreshing[str, Any]:
     """apiId → the serving view (:mod:`.served`): dropped on commit of any change to the API."""
-    state = runtime.state.setdefault("apigatewayv2", {})
-    served = state.get("served")
-    if served is None:
-        served = state["served"] = Refreshing(SERVED_TTL)
-    return served
+    return kept(runtime, "apigatewayv2", "served", SERVED_TTL)
 
 
 def forget_served(runtime: Any, api_id: str) -> None:

@@ -31,8 +31,6 @@ log = logging.getLogger("squall.cloudformation")
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 _NAMES = ("template.yaml", "template.yml", "template.json")
-FINAL = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED",
-         "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED", "DELETE_COMPLETE", "DELETE_FAILED"}
 
 
 def template_file(path: Path) -> Path | None:

@@ -23,9 +23,13 @@ from squall.services.cloudformation.errors import (
     invalid,
     stack_missing,
 )
-from squall.services.cloudformation.stacks import _base_dir, _check_name, _validated, begin_update
+from squall.services.cloudformation.stacks import (
+    begin_update,
+    check_stack_name,
+    check_template,
+    local_base_dir,
+)
 from squall.templates.errors import TemplateError
-from squall.templates.prepare import prepare
 
 NO_CHANGES = ("The submitted information didn't contain changes. Submit different information to create a "
               "change set.")
@@ -36,7 +40,7 @@ async def create_change_set(ctx: Any, StackName: str, ChangeSetName: str, Templa
                             Parameters: list[dict[str, Any]] | None = None, Capabilities: list[str] | None = None,
                             ChangeSetType: str | None = None, Description: str | None = None,
                             Tags: list[dict[str, str]] | None = None, **_: Any) -> dict[str, Any]:
-    _check_name(StackName)
+    check_stack_name(StackName)
     kind = ChangeSetType or "UPDATE"
     if kind not in ("CREATE", "UPDATE"):
         raise invalid(f"ChangeSetType {kind} is not supported by squall.")
@@ -52,7 +56,7 @@ async def create_change_set(ctx: Any, StackName: str, ChangeSetName: str, Templa
         raise in_progress(stack["StackId"], stack["StackStatus"])
     body = await sources.template_text(ctx, TemplateBody, TemplateURL, stack, bool(UsePreviousTemplate))
     template = sources.parse(body)
-    _validated(template, Capabilities)
+    check_template(template, Capabilities)
     given = sources.given_parameters(Parameters, stack)
     now = time.time()
     if stack is None:
@@ -61,7 +65,7 @@ async def create_change_set(ctx: Any, StackName: str, ChangeSetName: str, Templa
             "StackId": stack_id, "StackName": StackName, "account": ctx.account_id, "region": ctx.region,
             "StackStatus": "REVIEW_IN_PROGRESS", "CreationTime": now, "template": {}, "template_body": "",
             "given": {}, "Parameters": {}, "noecho": [], "Capabilities": Capabilities or [], "Tags": Tags or [],
-            "base_dir": _base_dir(), "resources": {}, "order": [], "Outputs": [],
+            "base_dir": local_base_dir(), "resources": {}, "order": [], "Outputs": [],
         }
     cs_id = (f"arn:aws:cloudformation:{ctx.region}:{ctx.account_id}:changeSet/{ChangeSetName}/{uuid.uuid4()}")
     change_set: dict[str, Any] = {
@@ -94,12 +98,7 @@ async def create_change_set(ctx: Any, StackName: str, ChangeSetName: str, Templa
 
 async def _changes(ctx: Any, stack: dict[str, Any], template: dict[str, Any],
                    given: dict[str, str]) -> list[dict[str, Any]]:
-    base = stack.get("base_dir")
-    from pathlib import Path
-
-    prepared = await asyncio.to_thread(
-        prepare, template, base_dir=Path(base) if base else None, region=stack["region"], account=stack["account"],
-        stack_name=stack["StackName"], stack_id=stack["StackId"], given=given)
+    prepared = await deployer.prepare_stack(ctx.runtime, stack, template, given)
     old = (stack.get("processed") or {}).get("Resources") or {}
     current = stack.get("resources") or {}
     out = []

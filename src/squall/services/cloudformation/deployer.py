@@ -111,7 +111,9 @@ def _provisioned(entry: dict[str, Any]) -> Provisioned:
     return Provisioned(entry["physical_id"], entry.get("attributes") or {}, entry.get("ref"))
 
 
-async def _prepare(runtime: Any, stack: dict[str, Any], template: dict[str, Any], parameters: dict[str, str]) -> Prepared:
+async def prepare_stack(runtime: Any, stack: dict[str, Any], template: dict[str, Any],
+                        parameters: dict[str, str]) -> Prepared:
+    """``template`` with ``parameters`` made ready to apply to ``stack`` (other stacks' exports visible)."""
     imports = await runtime.engine.read(lambda tx: store.exports(tx, stack["account"], stack["region"]))
     base = stack.get("base_dir")
     return await asyncio.to_thread(
@@ -121,7 +123,7 @@ async def _prepare(runtime: Any, stack: dict[str, Any], template: dict[str, Any]
 
 
 # ---- applying a template ------------------------------------------------------------------------------------
-async def _apply(runtime: Any, stack: dict[str, Any], prepared: Prepared, *, verb: str,
+async def _apply(runtime: Any, stack: dict[str, Any], prepared: Prepared, *,
                  replaced: dict[str, dict[str, Any]], cleanup: list[tuple[str, dict[str, Any]]]) -> None:
     """Bring the stack's resources to ``prepared`` (creating and updating; deletions are left to
     the cleanup phase). Raises :class:`_Failed` at the first resource that fails."""
@@ -198,7 +200,6 @@ async def _apply(runtime: Any, stack: dict[str, Any], prepared: Prepared, *, ver
             order.append(logical_id)
         await _commit(runtime, stack, (logical_id, rtype, f"{status_verb}_COMPLETE", result.physical_id, skipped))
     stack["Outputs"] = _outputs(prepared)
-    del verb
 
 
 def _skips_unsupported(stack: dict[str, Any]) -> bool:
@@ -265,9 +266,9 @@ async def run_create(runtime: Any, stack_id: str) -> None:
     stack = await _load(runtime, stack_id)
     await _status(runtime, stack, "CREATE_IN_PROGRESS", "User Initiated")
     try:
-        prepared = await _prepare(runtime, stack, stack["template"], stack.get("given") or {})
+        prepared = await prepare_stack(runtime, stack, stack["template"], stack.get("given") or {})
         stack["processed"] = prepared.template
-        await _apply(runtime, stack, prepared, verb="CREATE", replaced={}, cleanup=[])
+        await _apply(runtime, stack, prepared, replaced={}, cleanup=[])
         await _register_exports(runtime, stack)
     except (_Failed, TemplateError) as exc:
         reason = _reason(exc)
@@ -302,10 +303,10 @@ async def run_update(runtime: Any, stack_id: str, template: dict[str, Any], temp
     replaced: dict[str, dict[str, Any]] = {}
     cleanup: list[tuple[str, dict[str, Any]]] = []
     try:
-        prepared = await _prepare(runtime, stack, template, given)
+        prepared = await prepare_stack(runtime, stack, template, given)
         stack.update(template=template, template_body=template_body, given=given, processed=prepared.template,
                      Parameters=_shown(prepared), noecho=sorted(prepared.noecho))
-        await _apply(runtime, stack, prepared, verb="UPDATE", replaced=replaced, cleanup=cleanup)
+        await _apply(runtime, stack, prepared, replaced=replaced, cleanup=cleanup)
     except (_Failed, TemplateError) as exc:
         await _rollback_update(runtime, stack, previous, replaced, cleanup, _reason(exc))
         return
@@ -335,8 +336,8 @@ async def _rollback_update(runtime: Any, stack: dict[str, Any], previous: dict[s
                  processed=previous["processed"], Parameters=previous["Parameters"], noecho=previous["noecho"])
     ok = True
     try:
-        prepared = await _prepare(runtime, stack, previous["template"], previous["given"])
-        await _apply(runtime, stack, prepared, verb="UPDATE", replaced={}, cleanup=discard)
+        prepared = await prepare_stack(runtime, stack, previous["template"], previous["given"])
+        await _apply(runtime, stack, prepared, replaced={}, cleanup=discard)
     except (_Failed, TemplateError) as exc:
         log.error("rolling back stack %s failed: %s", stack["StackName"], exc)
         ok = False

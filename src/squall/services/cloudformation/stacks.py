@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -32,13 +31,13 @@ from squall.templates.validate import validate_template
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
-def _check_name(name: str) -> None:
+def check_stack_name(name: str) -> None:
     if not name or len(name) > 128 or not name[0].isalpha() or not set(name) <= _NAME_CHARS:
         raise invalid(f"1 validation error detected: Value '{name}' at 'stackName' failed to satisfy constraint: "
                       f"Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*")
 
 
-def _validated(template: dict[str, Any], granted: list[str] | None) -> dict[str, Any]:
+def check_template(template: dict[str, Any], granted: list[str] | None) -> dict[str, Any]:
     try:
         summary = validate_template(template)
     except TemplateError as exc:
@@ -51,7 +50,7 @@ def _validated(template: dict[str, Any], granted: list[str] | None) -> dict[str,
     return summary
 
 
-def _base_dir() -> str | None:
+def local_base_dir() -> str | None:
     """Where relative local paths (SAM CodeUri) of an API-submitted template resolve: the server's
     working directory (``squall deploy`` sends absolute paths)."""
     return os.getcwd()
@@ -65,12 +64,12 @@ async def create_stack(ctx: Any, StackName: str, TemplateBody: str | None = None
                        StackPolicyURL: str | None = None, Tags: list[dict[str, str]] | None = None,
                        ClientRequestToken: str | None = None, EnableTerminationProtection: bool | None = None,
                        RetainExceptOnCreate: bool | None = None, **_: Any) -> dict[str, Any]:
-    _check_name(StackName)
+    check_stack_name(StackName)
     if DisableRollback is not None and OnFailure is not None:
         raise invalid("You cannot specify both DisableRollback and OnFailure.")
     body = await sources.template_text(ctx, TemplateBody, TemplateURL)
     template = sources.parse(body)
-    _validated(template, Capabilities)
+    check_template(template, Capabilities)
     given = sources.given_parameters(Parameters, None)
     stack_id = store.new_stack_id(ctx.account_id, ctx.region, StackName)
     now = time.time()
@@ -81,7 +80,7 @@ async def create_stack(ctx: Any, StackName: str, TemplateBody: str | None = None
         "Tags": Tags or [], "DisableRollback": bool(DisableRollback) or OnFailure in ("DO_NOTHING",),
         "Description": template.get("Description"), "RoleARN": RoleARN, "NotificationARNs": NotificationARNs or [],
         "TimeoutInMinutes": TimeoutInMinutes, "EnableTerminationProtection": bool(EnableTerminationProtection),
-        "base_dir": _base_dir(), "resources": {}, "order": [], "Outputs": [],
+        "base_dir": local_base_dir(), "resources": {}, "order": [], "Outputs": [],
     }
     if OnFailure == "DELETE":
         stack["delete_on_failure"] = True
@@ -133,7 +132,7 @@ async def update_stack(ctx: Any, StackName: str, TemplateBody: str | None = None
         raise invalid(f"Stack:{stack['StackId']} is in {stack['StackStatus']} state and can not be updated.")
     body = await sources.template_text(ctx, TemplateBody, TemplateURL, stack, bool(UsePreviousTemplate))
     template = sources.parse(body)
-    _validated(template, Capabilities)
+    check_template(template, Capabilities)
     given = sources.given_parameters(Parameters, stack)
     if template == stack["template"] and given == (stack.get("given") or {}) \
             and (Tags is None or Tags == (stack.get("Tags") or [])):
@@ -339,7 +338,3 @@ async def list_exports(ctx: Any, NextToken: str | None = None, **_: Any) -> dict
     exports = await ctx.engine.read(lambda tx: store.exports(tx, ctx.account_id, ctx.region))
     return {"Exports": [{"ExportingStackId": doc["stack_id"], "Name": name, "Value": doc["value"]}
                         for name, doc in sorted(exports.items())]}
-
-
-def base_dir_of(path: Path) -> str:
-    return str(path.resolve())

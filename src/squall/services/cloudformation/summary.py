@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from squall.errors import ServiceError
+from squall.services.lambda_.names import parse_function_arn
 from squall.templates.calls import call_service
 
 
 def _fn_name(arn_or_name: str) -> str:
-    if ":function:" in arn_or_name:
-        return arn_or_name.split(":function:", 1)[1].split(":", 1)[0]
-    return arn_or_name
+    parsed = parse_function_arn(arn_or_name)
+    return parsed[2] if parsed else arn_or_name
 
 
 async def summary(runtime: Any, stack: dict[str, Any]) -> str:
@@ -51,12 +51,11 @@ async def summary(runtime: Any, stack: dict[str, Any]) -> str:
     if apis:
         lines.append("  APIs")
         lines.extend(apis)
-    for title, rtype, show in (("buckets", "AWS::S3::Bucket", "physical"), ("queues", "AWS::SQS::Queue", "physical")):
+    for title, rtype in (("buckets", "AWS::S3::Bucket"), ("queues", "AWS::SQS::Queue")):
         items = [f"{lid}: {e['physical_id']}" for lid, e in resources.items() if e["type"] == rtype]
         if items:
             lines.append(f"  {title}")
             lines.extend(f"    {item}" for item in items)
-        del show
     if stack.get("Outputs"):
         lines.append("  outputs")
         lines.extend(f"    {o['OutputKey']} = {o['OutputValue']}" for o in stack["Outputs"])

@@ -31,7 +31,7 @@ from typing import Any
 from squall.engine.api import Tx
 from squall.services.lambda_.names import LATEST
 from squall.services.records import load, save, scan  # noqa: F401 - the store's own API
-from squall.services.refreshing import Refreshing
+from squall.services.refreshing import Refreshing, kept
 
 NS_FUNCTIONS = "lambda/functions"
 NS_VERSIONS = "lambda/versions"
@@ -79,11 +79,7 @@ def touch(tx: Tx, runtime: Any, fk: str) -> None:
 
 def cache(runtime: Any) -> Refreshing[tuple[str, str], Any]:
     """(``fk``, qualifier) → the resolved specs (see ``resolver``)."""
-    state = runtime.state.setdefault("lambda", {})
-    specs = state.get("specs")
-    if specs is None:
-        specs = state["specs"] = Refreshing(CACHE_TTL)
-    return specs
+    return kept(runtime, "lambda", "specs", CACHE_TTL)
 
 
 def bump_counter(tx: Tx, name: str) -> int:

@@ -40,7 +40,7 @@ from squall.services.lambda_.errors import (
     validation,
 )
 from squall.services.lambda_.names import LATEST, function_arn
-from squall.services.refreshing import Refreshing
+from squall.services.refreshing import Refreshing, kept
 
 NS_URLS = "lambda/urls"
 NS_URL_IDS = "lambda/url-ids"
@@ -326,11 +326,7 @@ class Target:
 
 def cache(runtime: Any) -> Refreshing[str, Target | None]:
     """url id → target or None: this process's view of the URLs."""
-    state = runtime.state.setdefault("lambda", {})
-    urls = state.get("urls")
-    if urls is None:
-        urls = state["urls"] = Refreshing(CACHE_TTL)
-    return urls
+    return kept(runtime, "lambda", "urls", CACHE_TTL)
 
 
 def forget(tx: Tx, runtime: Any, url_id: str) -> None:
