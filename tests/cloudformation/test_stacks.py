@@ -191,3 +191,26 @@ def test_change_sets(aws_client):
     more = cfn.describe_stack_resource(StackName=name, LogicalResourceId="More")["StackResourceDetail"]
     sqs.get_queue_attributes(QueueUrl=more["PhysicalResourceId"])
     cfn.delete_stack(StackName=name)
+
+
+def test_an_export_name_belongs_to_one_stack(aws_client):
+    cfn = aws_client("cloudformation")
+    tag = uuid.uuid4().hex[:8]
+
+    def template(export: str) -> str:
+        return json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}},
+                           "Outputs": {"Url": {"Value": {"Ref": "Q"}, "Export": {"Name": export}}}})
+
+    cfn.create_stack(StackName=f"ex-a-{tag}", TemplateBody=template(f"shared-{tag}"))
+    cfn.get_waiter("stack_create_complete").wait(StackName=f"ex-a-{tag}", WaiterConfig=FAST)
+    cfn.create_stack(StackName=f"ex-b-{tag}", TemplateBody=template(f"own-{tag}"))
+    cfn.get_waiter("stack_create_complete").wait(StackName=f"ex-b-{tag}", WaiterConfig=FAST)
+    cfn.update_stack(StackName=f"ex-b-{tag}", TemplateBody=template(f"shared-{tag}"))  # taken by stack a
+    with pytest.raises(Exception):  # noqa: B017 - the waiter fails on UPDATE_ROLLBACK_COMPLETE
+        cfn.get_waiter("stack_update_complete").wait(StackName=f"ex-b-{tag}", WaiterConfig=FAST)
+    stack = cfn.describe_stacks(StackName=f"ex-b-{tag}")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    exports = {e["Name"]: e["ExportingStackId"] for e in cfn.list_exports()["Exports"]}
+    assert exports[f"own-{tag}"] == stack["StackId"] and exports[f"shared-{tag}"].split("/")[1] == f"ex-a-{tag}"
+    for name in ("a", "b"):
+        cfn.delete_stack(StackName=f"ex-{name}-{tag}")

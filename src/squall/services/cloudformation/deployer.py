@@ -307,6 +307,7 @@ async def run_update(runtime: Any, stack_id: str, template: dict[str, Any], temp
         stack.update(template=template, template_body=template_body, given=given, processed=prepared.template,
                      Parameters=_shown(prepared), noecho=sorted(prepared.noecho))
         await _apply(runtime, stack, prepared, replaced=replaced, cleanup=cleanup)
+        await _register_exports(runtime, stack)  # a clash with another stack's export fails the update
     except (_Failed, TemplateError) as exc:
         await _rollback_update(runtime, stack, previous, replaced, cleanup, _reason(exc))
         return
@@ -319,7 +320,6 @@ async def run_update(runtime: Any, stack_id: str, template: dict[str, Any], temp
         stack["resources"].pop(lid, None)
         if lid in stack.get("order", []):
             stack["order"].remove(lid)
-    await _register_exports(runtime, stack)
     await _status(runtime, stack, "UPDATE_COMPLETE")
 
 
