@@ -35,12 +35,14 @@ def _overrides(items: tuple[str, ...]) -> list[dict[str, str]]:
 
 @click.command()
 @click.argument("template", type=click.Path(exists=True, path_type=Path))
+@click.argument("more_overrides", nargs=-1, metavar="[Key=Value]...")
 @click.option("--stack-name", default=None, help="Defaults to the template directory's name.")
-@click.option("--parameter-overrides", multiple=True, help="Key=Value (repeatable, or space-separated).")
+@click.option("--parameter-overrides", multiple=True,
+              help="Key=Value; several may follow one flag, as with `aws cloudformation deploy`.")
 @click.option("--endpoint-url", default=None, help="Defaults to $AWS_ENDPOINT_URL or http://127.0.0.1:4566.")
 @click.option("--skip-unsupported", is_flag=True, help="Deploy the resources squall supports; skip the others.")
-def deploy(template: Path, stack_name: str | None, parameter_overrides: tuple[str, ...], endpoint_url: str | None,
-           skip_unsupported: bool) -> None:
+def deploy(template: Path, more_overrides: tuple[str, ...], stack_name: str | None,
+           parameter_overrides: tuple[str, ...], endpoint_url: str | None, skip_unsupported: bool) -> None:
     """Deploy a SAM / CloudFormation template (file or directory) into a running squall."""
     import orjson
     from botocore.exceptions import ClientError, EndpointConnectionError
@@ -61,7 +63,7 @@ def deploy(template: Path, stack_name: str | None, parameter_overrides: tuple[st
     body = orjson.dumps(absolutize(doc, base)).decode()
     name = stack_name or stack_name_for(template)
     cfn = _client(endpoint_url)
-    params = _overrides(parameter_overrides)
+    params = _overrides(parameter_overrides + more_overrides)
     tags = [{"Key": SKIP_TAG, "Value": "true"}] if skip_unsupported else []
     started = time.time()
     try:
