@@ -23,7 +23,7 @@ def test_overrides_forms(tmp_path, monkeypatch, args):
 
     def fake_client(_endpoint):
         class Client:
-            def describe_stacks(self, StackName):  # noqa: N803 - boto3's names
+            def describe_stacks(self, StackName):
                 seen["name"] = StackName
                 raise Stop
 

@@ -183,3 +183,64 @@ def test_aws_cloudformation_deploy(server, aws_client, tmp_path: Path):
     assert again.returncode == 0 and "No changes to deploy" in again.stdout + again.stderr, again.stdout + again.stderr
     _empty(aws_client("s3"), out["Bucket"])
     aws_client("cloudformation").delete_stack(StackName=name)
+
+
+def test_failed_sam_update_rolls_back_and_the_app_keeps_working(server, aws_client):
+    cfn = aws_client("cloudformation")
+    name = f"samrb-{uuid.uuid4().hex[:8]}"
+    cfn.create_stack(StackName=name, TemplateBody=TEMPLATE, Capabilities=CAPS)
+    cfn.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig=FAST)
+    broken = TEMPLATE.replace("  Inbox:\n    Type: AWS::SQS::Queue\n", "  Inbox:\n    Type: AWS::SQS::Queue\n"
+                              "  Broken:\n    Type: AWS::SQS::Queue\n    DependsOn: Inbox\n"
+                              "    Properties:\n      MessageRetentionPeriod: 5\n")
+    cfn.update_stack(StackName=name, TemplateBody=broken, Capabilities=CAPS,
+                     Parameters=[{"ParameterKey": "Greeting", "ParameterValue": "changed"}])
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+        if status.endswith("COMPLETE") and "IN_PROGRESS" not in status and status != "UPDATE_COMPLETE":
+            break
+        time.sleep(0.1)
+    assert status == "UPDATE_ROLLBACK_COMPLETE"
+    failed = [e for e in cfn.describe_stack_events(StackName=name)["StackEvents"]
+              if e["LogicalResourceId"] == "Broken" and e["ResourceStatus"] == "CREATE_FAILED"]
+    assert failed and failed[0]["ResourceStatusReason"]
+    out = _drive(server, aws_client, name, "hello")  # the old environment is back, the queue still works
+    _empty(aws_client("s3"), out["Bucket"])
+    cfn.delete_stack(StackName=name)
+
+
+def test_squall_deploy_code_dir_runs_in_place_and_reloads(server, aws_client, tmp_path: Path):
+    (tmp_path / "src").mkdir()
+    handler = tmp_path / "src" / "app.py"
+    handler.write_text("def handler(event, context):\n    return {'v': 1}\n")
+    (tmp_path / "template.yaml").write_text(textwrap.dedent("""\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: python3.11
+              Handler: app.handler
+              CodeUri: src/
+        Outputs:
+          Name:
+            Value: !Ref Fn
+    """))
+    name = f"hot-{uuid.uuid4().hex[:8]}"
+    run = subprocess.run([sys.executable, "-m", "squall", "deploy", str(tmp_path), "--stack-name", name],
+                         env=_cli_env(server), capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lam = aws_client("lambda")
+    fn = _outputs(aws_client("cloudformation"), name)["Name"]
+
+    def invoke() -> dict:
+        return json.loads(lam.invoke(FunctionName=fn)["Payload"].read())
+
+    assert invoke() == {"v": 1}
+    handler.write_text("def handler(event, context):\n    return {'v': 2}\n")
+    deadline = time.time() + 10
+    while invoke() != {"v": 2}:
+        assert time.time() < deadline, "the edit was not picked up"
+        time.sleep(0.1)
+    aws_client("cloudformation").delete_stack(StackName=name)
