@@ -244,3 +244,19 @@ def test_squall_deploy_code_dir_runs_in_place_and_reloads(server, aws_client, tm
         assert time.time() < deadline, "the edit was not picked up"
         time.sleep(0.1)
     aws_client("cloudformation").delete_stack(StackName=name)
+
+
+def test_transform_needs_auto_expand_for_create_stack_but_not_for_a_change_set(aws_client):
+    """As `sam deploy --capabilities CAPABILITY_IAM` relies on: a change set shows the processed
+    template first, so AWS::Serverless needs no CAPABILITY_AUTO_EXPAND there."""
+    cfn = aws_client("cloudformation")
+    name = f"ax-{uuid.uuid4().hex[:8]}"
+    try:
+        cfn.create_stack(StackName=name, TemplateBody=TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+        raise AssertionError("CreateStack accepted a transform without CAPABILITY_AUTO_EXPAND")
+    except cfn.exceptions.InsufficientCapabilitiesException as exc:
+        assert "CAPABILITY_AUTO_EXPAND" in str(exc)
+    cs = cfn.create_change_set(StackName=name, ChangeSetName="c1", ChangeSetType="CREATE", TemplateBody=TEMPLATE,
+                               Capabilities=["CAPABILITY_IAM"])
+    cfn.get_waiter("change_set_create_complete").wait(ChangeSetName=cs["Id"], WaiterConfig=FAST)
+    cfn.delete_change_set(ChangeSetName=cs["Id"])

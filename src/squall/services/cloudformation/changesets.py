@@ -56,7 +56,7 @@ async def create_change_set(ctx: Any, StackName: str, ChangeSetName: str, Templa
         raise in_progress(stack["StackId"], stack["StackStatus"])
     body = await sources.template_text(ctx, TemplateBody, TemplateURL, stack, bool(UsePreviousTemplate))
     template = sources.parse(body)
-    check_template(template, Capabilities)
+    check_template(template, Capabilities, change_set=True)
     given = sources.given_parameters(Parameters, stack)
     now = time.time()
     if stack is None:

@@ -37,12 +37,18 @@ def check_stack_name(name: str) -> None:
                       f"Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*")
 
 
-def check_template(template: dict[str, Any], granted: list[str] | None) -> dict[str, Any]:
+def check_template(template: dict[str, Any], granted: list[str] | None, *, change_set: bool = False) -> dict[str, Any]:
+    """The template's ValidateTemplate summary; InsufficientCapabilitiesException when it needs a
+    capability not granted. A change set needs no CAPABILITY_AUTO_EXPAND for transforms: it shows
+    the processed template before anything runs (the capability is for creating a stack directly
+    from a template with macros — AWS::Serverless and AWS::Include included).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html"""
     try:
         summary = validate_template(template)
     except TemplateError as exc:
         raise invalid(str(exc)) from None
-    needed = [c for c in summary.get("Capabilities") or [] if c not in (granted or [])]
+    needed = [c for c in summary.get("Capabilities") or [] if c not in (granted or [])
+              and not (change_set and c == "CAPABILITY_AUTO_EXPAND")]
     if "CAPABILITY_IAM" in needed and "CAPABILITY_NAMED_IAM" in (granted or []):
         needed.remove("CAPABILITY_IAM")
     if needed:
